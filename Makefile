@@ -1,0 +1,43 @@
+# The README's commands. Each bootstraps what it needs from a fresh clone:
+# the virtualenv with pinned packages, the dbt manifest and the demo data.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TENANT ?= west_yorkshire
+
+# Offline by design: no telemetry from dbt, Great Expectations or Dagster.
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: bootstrap run test ui demo-data docs clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+DBT_FILES := $(shell find dbt -path dbt/target -prune -o -path dbt/logs -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+
+dbt/target/manifest.json: $(BIN)/.installed $(DBT_FILES)
+	$(BIN)/pccw dbt-parse
+
+bootstrap: $(BIN)/.installed dbt/target/manifest.json
+
+run: bootstrap
+	$(BIN)/pccw run --tenant $(TENANT)
+
+test: bootstrap
+	$(BIN)/python -m pytest -q
+
+ui: bootstrap
+	$(BIN)/dagster dev -m dagster_project.definitions
+
+demo-data: bootstrap
+	$(BIN)/pccw demo-data --tenant $(TENANT)
+
+clean:
+	rm -rf var dbt/target dbt/logs reports/out sources/*/inbox

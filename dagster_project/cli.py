@@ -1,0 +1,146 @@
+"""``pccw``: the command line for finance officers, operators and developers.
+
+Exit codes: 0 done; 1 the run failed; 2 bad configuration or arguments;
+3 the run finished but some input files were quarantined (see the reasons printed).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from dagster_project import settings
+from dagster_project.tenants import ConfigError, available_tenants, load_tenant
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_QUARANTINED = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pccw", description="Commissioning warehouse for a PCC office.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="land every source and build the warehouse for a tenant")
+    run.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+    run.add_argument("--no-demo", action="store_true", help="never generate demo data, even into an empty inbox")
+
+    demo = sub.add_parser("demo-data", help="write a tenant's synthetic demo inbox (deterministic)")
+    demo.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--scale", type=float, default=1.0, help="multiplies the volume of police data")
+    demo.add_argument("--out", type=Path, help="folder to write into (default: the tenant's inbox)")
+
+    sub.add_parser("tenants", help="list the configured tenants")
+    sub.add_parser("dbt-parse", help="prepare the dbt manifest (offline)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args.tenant, demo_if_absent=not args.no_demo)
+        if args.command == "demo-data":
+            return cmd_demo(args.tenant, args.seed, args.scale, args.out)
+        if args.command == "tenants":
+            for slug in available_tenants():
+                t = load_tenant(slug)
+                print(f"{slug:20} {t.name} ({len(t.districts)} districts, {len(t.plans)} plans)")
+            return EXIT_OK
+        if args.command == "dbt-parse":
+            from dagster_project.dbt_project import parse_manifest
+            print(f"dbt manifest: {parse_manifest()}")
+            return EXIT_OK
+    except ConfigError as exc:
+        print(f"pccw: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return EXIT_FAILED
+
+
+def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None) -> int:
+    from dagster_project.demo.generator import generate
+
+    tenant = load_tenant(tenant_slug)
+    counts = generate(tenant, out, seed=seed, scale=scale)
+    print(f"Demo data for {tenant.name} written to {out or tenant.inbox}:")
+    for family, n in counts.items():
+        print(f"  {family:17} {n} file(s)")
+    return EXIT_OK
+
+
+def inbox_is_empty(inbox: Path) -> bool:
+    return not inbox.exists() or not any(p.is_file() for p in inbox.rglob("*"))
+
+
+def cmd_run(tenant_slug: str, demo_if_absent: bool = True) -> int:
+    tenant = load_tenant(tenant_slug)
+    if demo_if_absent and tenant.demo is not None and inbox_is_empty(tenant.inbox):
+        print(f"The inbox {tenant.inbox} is empty: generating demo data first.")
+        cmd_demo(tenant_slug, 0, 1.0, None)
+
+    from dagster import DagsterInstance, materialize
+    from dagster_dbt import DbtCliResource
+
+    from dagster_project.assets import LANDING_ASSETS, warehouse_models
+    from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
+    from dagster_project.extract.ingest import raw_row_counts
+    from dagster_project.extract.landing import new_load_id
+    from dagster_project.resources import TenantResource
+    from dagster_project.settings import TenantPaths
+
+    load_id = new_load_id()
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    result = materialize(
+        [*LANDING_ASSETS, warehouse_models],
+        instance=instance,
+        resources={"tenant": TenantResource(tenant=tenant.slug, load_id=load_id),
+                   "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags={"pccw/tenant": tenant.slug, "pccw/load_id": load_id},
+    )
+    paths = TenantPaths.for_tenant(tenant.slug)
+    print(summary(tenant.slug, load_id, paths, raw_row_counts(tenant)))
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        print(f"pccw: the run failed at: {', '.join(failed) or 'unknown step'}. "
+              f"Raw data already landed is kept; see the Dagster logs (make ui).", file=sys.stderr)
+        return EXIT_FAILED
+    quarantined = _quarantined(paths, load_id)
+    if quarantined:
+        print(f"pccw: {len(quarantined)} file(s) quarantined in {paths.quarantine}; the rest loaded:", file=sys.stderr)
+        for reason in quarantined:
+            print(f"  - {reason}", file=sys.stderr)
+        return EXIT_QUARANTINED
+    return EXIT_OK
+
+
+def _quarantined(paths, load_id: str) -> list[str]:
+    import duckdb
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        return [r[0] for r in con.execute("select reason from meta.quarantined_files where load_id = ? order by 1",
+                                          [load_id]).fetchall()]
+    finally:
+        con.close()
+
+
+def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
+    import duckdb
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        per_family = con.execute("""
+            select family, count(*) filter (where load_id = ?), count(*) from meta.landed_files group by 1 order by 1
+        """, [load_id]).fetchall()
+        models = con.execute("""select table_schema, count(*) from information_schema.tables
+                                where table_schema not in ('raw', 'meta', 'main') group by 1 order by 1""").fetchall()
+    finally:
+        con.close()
+    lines = [f"Run {load_id} for {tenant}", f"  warehouse: {paths.warehouse}", f"  landing archive: {paths.landing}",
+             f"  quarantine: {paths.quarantine}", "  files landed this run / in total, by source family:"]
+    lines += [f"    {family:17} {now:5} / {total}" for family, now, total in per_family]
+    lines.append("  raw tables (rows):")
+    lines += [f"    raw.{table:26} {n:>10,}" for table, n in counts.items()]
+    lines.append("  dbt schemas (tables and views): " + ", ".join(f"{s} {n}" for s, n in models))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

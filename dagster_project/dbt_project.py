@@ -1,0 +1,45 @@
+"""The dbt project as Dagster sees it, and preparing its manifest ahead of time.
+
+The manifest is built by ``dbt parse`` at bootstrap (``make``) or by the test fixtures,
+never at import of the definitions, which therefore load without running dbt.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from dagster_project import settings
+
+DBT_PROJECT = DbtProject(project_dir=settings.DBT_DIR, profiles_dir=settings.DBT_DIR)
+
+
+def dbt_executable() -> str:
+    """The venv's dbt, found beside the running interpreter, so PATH need not include the venv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_env(warehouse: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(settings.OFFLINE_ENV)
+    if warehouse is not None:
+        env["PCCW_WAREHOUSE"] = str(warehouse)
+    return env
+
+
+def parse_manifest() -> Path:
+    """Run ``dbt parse`` (offline) and return the manifest's path."""
+    subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(settings.DBT_DIR),
+                    "--profiles-dir", str(settings.DBT_DIR)], check=True, env=dbt_env(), cwd=settings.DBT_DIR)
+    return DBT_PROJECT.manifest_path
+
+
+def ensure_manifest() -> Path:
+    if not DBT_PROJECT.manifest_path.exists():
+        parse_manifest()
+    return DBT_PROJECT.manifest_path

@@ -1,0 +1,25 @@
+"""The one Dagster ``Definitions`` object: assets, resources and the in-process executor.
+
+In-process because DuckDB allows one writer per file: steps must not write the
+warehouse concurrently from separate processes.
+"""
+from __future__ import annotations
+
+from dagster import Definitions, define_asset_job, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from dagster_project.assets import LANDING_ASSETS, warehouse_models
+from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
+from dagster_project.resources import TenantResource
+
+refresh_job = define_asset_job("refresh", selection="*", description="Land every source, then build the warehouse.")
+
+defs = Definitions(
+    assets=[*LANDING_ASSETS, warehouse_models],
+    jobs=[refresh_job],
+    resources={
+        "tenant": TenantResource(),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+    },
+    executor=in_process_executor,
+)

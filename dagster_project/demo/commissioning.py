@@ -1,0 +1,257 @@
+"""Synthetic providers and agreements, shaped like a commissioning team's register.
+
+Provider names are invented. Agreement values are sized so that each funding stream's
+agreements commit most, not all, of its allocation; funding splits respect ring-fences;
+priority weights map each service to the plan priorities whose names fit it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from dagster_project.periods import FinancialYear
+from dagster_project.tenants import Plan, Tenant
+
+PENNY = Decimal("0.01")
+
+NAME_FIRST = ("Harbour", "Beacon", "Kestrel", "Millrace", "Open Gate", "Lantern", "Heron", "Bridgewell", "Cobble",
+              "Skylark", "Meadowbank", "Ashgrove", "Tidewater", "Foxglove", "Hearthstone", "Larchfield", "Wayfarer",
+              "Copperbeech", "Northstar", "Willowmere", "Blackthorn", "Greenway", "Riverbend", "Stonebridge")
+NAME_SECOND = ("Support", "Trust", "Project", "Partnership", "Network", "Collective", "Foundation", "Services",
+               "Alliance", "Centre")
+
+CATEGORY_SERVICES = {
+    "victims_all_crime": ("Victim Care Hub", "Adult Victims Service", "Children and Young People Victims Service"),
+    "domestic_abuse": ("Domestic Abuse Outreach", "Domestic Abuse Refuge Support", "Domestic Abuse Helpline"),
+    "sexual_violence_isva": ("ISVA Service", "Sexual Violence Therapeutic Support", "Child ISVA Service"),
+    "idva": ("IDVA Service", "High-Risk IDVA Service"),
+    "restorative_justice": ("Restorative Justice Service",),
+    "perpetrator_programme": ("Domestic Abuse Perpetrator Programme", "Stalking Perpetrator Intervention"),
+    "violence_reduction": ("Navigator Programme (A&E)", "Youth Violence Mentoring", "Focused Deterrence Programme",
+                           "Custody Intervention Programme", "Schools Violence Prevention"),
+    "community_safety_grant": ("Community Safety Grant", "Neighbourhood Resilience Grant", "Youth Diversion Grant"),
+    "immediate_justice": ("Immediate Justice Reparation Scheme",),
+    "appropriate_adults": ("Appropriate Adults Service",),
+    "liaison_diversion": ("Liaison and Diversion Service",),
+}
+CATEGORY_COHORT = {
+    "victims_all_crime": "Victims of all crime", "domestic_abuse": "Victims of domestic abuse",
+    "sexual_violence_isva": "Victims of sexual violence", "idva": "High-risk victims of domestic abuse",
+    "restorative_justice": "Victims and offenders", "perpetrator_programme": "Perpetrators of domestic abuse",
+    "violence_reduction": "Young people at risk of serious violence", "community_safety_grant": "Local communities",
+    "immediate_justice": "People who commit anti-social behaviour", "appropriate_adults": "Vulnerable detainees",
+    "liaison_diversion": "People in custody with vulnerabilities",
+}
+# Words that tie a category to a plan priority by its name, most specific first.
+CATEGORY_PRIORITY_WORDS = {
+    "victims_all_crime": ("Victim", "victims", "Vulnerable"),
+    "domestic_abuse": ("Victim", "Vulnerable", "Safe", "victims"),
+    "sexual_violence_isva": ("Victim", "Vulnerable", "victims"),
+    "idva": ("Victim", "Vulnerable", "victims"),
+    "restorative_justice": ("Criminal Justice", "Victim", "legitimacy", "Fair"),
+    "perpetrator_programme": ("Safe", "Crime", "Preventing"),
+    "violence_reduction": ("Safe", "Crime", "Preventing"),
+    "community_safety_grant": ("Places", "Communities", "Crime", "communities"),
+    "immediate_justice": ("Places", "Anti-Social", "Preventing", "Crime"),
+    "appropriate_adults": ("Complex", "Vulnerable", "Fair", "legitimacy"),
+    "liaison_diversion": ("Complex", "Vulnerable", "Fair", "efficient"),
+}
+ROLE_BY_TYPE = {"Contract": "Lead", "Grant": "Facilitating", "Co-commissioning": "Co-commissioner",
+                "Service level agreement": "Influencing"}
+
+
+@dataclass
+class Provider:
+    id: str
+    name: str
+    org_type: str
+    charity_number: str | None
+    company_number: str | None
+    districts: tuple[str, ...]
+    size_band: str
+
+
+@dataclass
+class Agreement:
+    ref: str
+    provider: Provider
+    service_name: str
+    category: str
+    cohort: str
+    districts: tuple[str, ...]
+    agreement_type: str
+    role: str
+    procurement_route: str
+    start: dt.date
+    end: dt.date
+    annual_value: Decimal
+    decision_record: str
+    eia_done: bool
+    dpia_done: bool
+    modern_slavery: str
+    social_value_score: int | None
+    funding: list[tuple[str, Decimal]] = field(default_factory=list)            # (stream id, share)
+    priorities: list[tuple[str, str, Decimal]] = field(default_factory=list)    # (plan, priority, weight)
+    kpis: list[tuple[str, str, str]] = field(default_factory=list)              # (kpi, target, unit)
+
+    @property
+    def total_value(self) -> Decimal:
+        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        return (self.annual_value * months / 12).quantize(PENNY, ROUND_HALF_UP)
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def build_commissioning(tenant: Tenant, years: list[FinancialYear], rng: random.Random) -> list[Agreement]:
+    demo = tenant.demo
+    districts = tuple(d.name for d in tenant.districts)
+    providers = _providers(demo.providers, districts, rng)
+    categories = _categories(tenant, demo.agreements, rng)
+    first_year = years[0]
+    agreements: list[Agreement] = []
+    for n, category in enumerate(categories, start=1):
+        provider = providers[(n - 1) % len(providers)] if n <= len(providers) else rng.choice(providers)
+        if category in ("community_safety_grant", "immediate_justice", "violence_reduction") and rng.random() < 0.4:
+            served = (rng.choice(districts),)
+        else:
+            served = districts if rng.random() < 0.6 else tuple(sorted(rng.sample(districts, k=max(1, len(districts) // 2)),
+                                                                         key=districts.index))
+        a_type = ("Grant" if category in ("community_safety_grant", "violence_reduction", "immediate_justice")
+                  else rng.choice(("Contract", "Contract", "Contract", "Co-commissioning", "Grant")))
+        if category in ("appropriate_adults", "liaison_diversion"):
+            a_type = "Service level agreement" if rng.random() < 0.5 else "Co-commissioning"
+        route = {"Contract": rng.choice(("Open tender", "Open tender", "Framework call-off", "Direct award")),
+                 "Grant": "Grant round", "Co-commissioning": "Co-commissioned",
+                 "Service level agreement": "Direct award"}[a_type]
+        start, end = _dates(category, first_year, len(years), rng)
+        agreements.append(Agreement(
+            ref=f"{_initials(tenant.slug)}-{first_year.start.year % 100:02d}-{n:03d}",
+            provider=provider, service_name=rng.choice(CATEGORY_SERVICES[category]), category=category,
+            cohort=CATEGORY_COHORT[category], districts=served, agreement_type=a_type, role=ROLE_BY_TYPE[a_type],
+            procurement_route=route, start=start, end=end, annual_value=Decimal(0),
+            decision_record=f"DR-{start.year}-{rng.randint(10, 199):03d}",
+            eia_done=rng.random() < 0.93, dpia_done=rng.random() < 0.9,
+            modern_slavery=("Yes" if rng.random() < 0.9 else "No") if route == "Open tender" else "N/A",
+            social_value_score=rng.randint(4, 10) if route == "Open tender" else None,
+        ))
+    _fund(tenant, agreements, rng)
+    _size(tenant, agreements, first_year, rng)
+    for a in agreements:
+        a.priorities = _weights(tenant.plans, a, rng)
+        a.kpis = _kpis(a, rng)
+    return agreements
+
+
+def _initials(slug: str) -> str:
+    return "".join(word[0] for word in slug.split("_") if word != "and").upper()
+
+
+def _providers(count: int, districts: tuple[str, ...], rng: random.Random) -> list[Provider]:
+    names: set[str] = set()
+    providers = []
+    while len(providers) < count:
+        name = f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)}"
+        if name in names:
+            continue
+        names.add(name)
+        kind = rng.choices(("Charity", "CIC", "Council", "Company", "NHS"), weights=(62, 12, 10, 10, 6))[0]
+        if kind == "Council":
+            name = f"{rng.choice(districts)} Community Safety Partnership"
+            if name in names:
+                continue
+            names.add(name)
+        charity = f"{rng.randint(1_000_000, 1_199_999)}" if kind == "Charity" else None
+        company = f"{rng.randint(1_000_000, 15_999_999):08d}" if kind in ("Charity", "CIC", "Company") and rng.random() < 0.8 else None
+        providers.append(Provider(f"PRV{len(providers) + 1:03d}", name, kind, charity, company,
+                                  districts, rng.choice(("Micro", "Small", "Medium", "Large"))))
+    return providers
+
+
+def _categories(tenant: Tenant, count: int, rng: random.Random) -> list[str]:
+    """At least one agreement per ring-fenced category a stream pays for, the rest weighted."""
+    fenced = [c for s in tenant.funding_streams for c in s.ring_fence]
+    core = list(dict.fromkeys(c for c in fenced if c not in ("restorative_justice",)))
+    weights = {"victims_all_crime": 3, "domestic_abuse": 5, "sexual_violence_isva": 4, "idva": 3,
+               "restorative_justice": 1, "perpetrator_programme": 2, "violence_reduction": 6,
+               "community_safety_grant": 6, "immediate_justice": 1, "appropriate_adults": 1, "liaison_diversion": 1}
+    allowed = [c for c in weights if c in fenced or any(not s.ring_fence for s in tenant.funding_streams)]
+    rest = rng.choices(allowed, weights=[weights[c] for c in allowed], k=max(0, count - len(core)))
+    return (core + rest)[:count]
+
+
+def _dates(category: str, first: FinancialYear, n_years: int, rng: random.Random) -> tuple[dt.date, dt.date]:
+    start = first.start
+    if category == "community_safety_grant":
+        year = rng.randrange(n_years)
+        return dt.date(start.year + year, 4, 1), dt.date(start.year + year + 1, 3, 31)
+    if rng.random() < 0.25:
+        start = dt.date(start.year - 1, 4, 1)
+    length = rng.choice((2, 3, 3, 4, 5))
+    end = dt.date(start.year + length, 3, 31)
+    if rng.random() < 0.15:
+        end = dt.date(end.year - 1, 9, 30)
+    return start, max(end, dt.date(first.start.year + 1, 3, 31))
+
+
+def _fund(tenant: Tenant, agreements: list[Agreement], rng: random.Random) -> None:
+    unrestricted = [s.id for s in tenant.funding_streams if not s.ring_fence]
+    for a in agreements:
+        fits = [s.id for s in tenant.funding_streams if a.category in s.ring_fence]
+        primary = rng.choice(fits) if fits else rng.choice(unrestricted)
+        if unrestricted and primary not in unrestricted and rng.random() < 0.3:
+            a.funding = [(primary, Decimal("0.75")), (rng.choice(unrestricted), Decimal("0.25"))]
+        else:
+            a.funding = [(primary, Decimal("1"))]
+
+
+TYPICAL_ANNUAL_VALUE = {
+    "victims_all_crime": 900_000, "domestic_abuse": 350_000, "sexual_violence_isva": 300_000, "idva": 250_000,
+    "restorative_justice": 180_000, "perpetrator_programme": 200_000, "violence_reduction": 250_000,
+    "community_safety_grant": 15_000, "immediate_justice": 450_000, "appropriate_adults": 120_000,
+    "liaison_diversion": 200_000,
+}
+
+
+def _size(tenant: Tenant, agreements: list[Agreement], first_year: FinancialYear, rng: random.Random) -> None:
+    """Typical values for the service, scaled down where a stream would be over-committed."""
+    for a in agreements:
+        a.annual_value = Decimal(int(TYPICAL_ANNUAL_VALUE[a.category] * rng.uniform(0.6, 1.5) / 100) * 100)
+    allocation = {x.stream_id: x.amount for x in tenant.demo.allocations if x.financial_year == first_year.label}
+    for stream in tenant.funding_streams:
+        funded = [(a, share) for a in agreements for s, share in a.funding if s == stream.id]
+        committed = sum(a.annual_value * share for a, share in funded)
+        ceiling = allocation.get(stream.id, Decimal(0)) * Decimal(str(round(rng.uniform(0.85, 0.97), 3)))
+        if committed and ceiling and committed > ceiling:
+            factor = ceiling / committed
+            for a, _ in funded:
+                a.annual_value = max(Decimal(5_000), (a.annual_value * factor / 100).quantize(Decimal(1)) * 100)
+
+
+def _weights(plans: tuple[Plan, ...], a: Agreement, rng: random.Random) -> list[tuple[str, str, Decimal]]:
+    out = []
+    for plan in plans:
+        if plan.valid_to < a.start or plan.valid_from > a.end:
+            continue
+        words = CATEGORY_PRIORITY_WORDS[a.category]
+        main = next((p for w in words for p in plan.priorities if w in p.name), plan.priorities[0])
+        others = [p for p in plan.priorities if p.id != main.id]
+        if others and rng.random() < 0.45:
+            second = rng.choice(others)
+            w = Decimal(rng.choice(("0.6", "0.7", "0.75", "0.8")))
+            out += [(plan.id, main.id, w), (plan.id, second.id, Decimal(1) - w)]
+        else:
+            out.append((plan.id, main.id, Decimal(1)))
+    return out
+
+
+def _kpis(a: Agreement, rng: random.Random) -> list[tuple[str, str, str]]:
+    base = [("Referrals contacted within 2 working days", str(rng.choice((85, 90, 95))), "%"),
+            ("Service users completing support", str(rng.choice((60, 65, 70, 75))), "%")]
+    if a.category in ("victims_all_crime", "domestic_abuse", "sexual_violence_isva", "idva"):
+        base.append(("Service users reporting they cope better", str(rng.choice((70, 75, 80))), "%"))
+    if a.category == "immediate_justice":
+        base.append(("Hours of reparation completed", str(rng.randrange(800, 2000, 50)), "hours"))
+    return base

@@ -1,0 +1,108 @@
+"""``pccw demo-data``: write a tenant's synthetic inbox, deterministically.
+
+Same tenant, seed and scale give byte-identical files. Everything is written into a
+staging folder first and moved into the inbox only when complete, so an interrupted
+run never leaves half a demo behind.
+"""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+from dagster_project.demo import finance, police, reference, returns
+from dagster_project.demo.commissioning import Agreement, build_commissioning
+from dagster_project.extract.agreements import REGISTER_SHEETS
+from dagster_project.periods import FinancialYear
+from dagster_project.tenants import ConfigError, Tenant
+from dagster_project.xlsx_files import save_workbook
+
+STAMP = ".demo-data.json"
+GENERATOR_VERSION = 1
+
+
+def demo_years(tenant: Tenant) -> list[FinancialYear]:
+    first = FinancialYear.parse(tenant.demo.first_financial_year)
+    return [FinancialYear(first.start_year + i) for i in range(tenant.demo.financial_years)]
+
+
+def is_generated(tenant: Tenant) -> bool:
+    return (tenant.inbox / STAMP).exists()
+
+
+def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: float = 1.0) -> dict[str, int]:
+    """Write the demo inbox for ``tenant`` into ``out`` (default: the tenant's inbox)."""
+    if tenant.demo is None:
+        raise ConfigError(tenant.config_path, "demo", "missing; this tenant has no demo settings")
+    if scale <= 0:
+        raise ValueError("scale must be more than 0")
+    out = out or tenant.inbox
+    staging = out.with_name(out.name + ".generating")
+    shutil.rmtree(staging, ignore_errors=True)
+    years = demo_years(tenant)
+
+    def rng(part: str) -> random.Random:
+        return random.Random(f"{seed}:{tenant.slug}:{part}")
+
+    agreements = build_commissioning(tenant, years, rng("commissioning"))
+    counts = {
+        "funding": len(finance.write_allocations(tenant, staging / "funding")),
+        "agreements": len([write_register(agreements, staging / "agreements" / "agreements_register.xlsx")]),
+    }
+    postings = finance.build_ledger(agreements, years, rng("ledger"))
+    counts["ledger"] = len(finance.write_ledger_exports(postings, years, staging / "ledger"))
+    counts["provider_returns"] = len(returns.write_returns(tenant, agreements, years, staging / "provider_returns",
+                                                           rng("returns")))
+    counts["police"] = len(police.write_police(tenant, years, staging / "police", rng("police"), scale))
+    counts["census"] = len(reference.write_census(tenant, staging / "census"))
+    counts["lookup"] = len([reference.write_lookup(staging / "lookup")])
+    (staging / STAMP).write_text(json.dumps({"tenant": tenant.slug, "seed": seed, "scale": scale,
+                                             "generator_version": GENERATOR_VERSION, "files": counts},
+                                            indent=2, sort_keys=True) + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    for item in sorted(staging.iterdir()):
+        target = out / item.name
+        if item.is_dir():
+            shutil.copytree(item, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(item, target)
+    shutil.rmtree(staging)
+    return counts
+
+
+def write_register(agreements: list[Agreement], path: Path) -> Path:
+    """The agreements register as the commissioning team keeps it: one workbook, a sheet per list."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    providers = {a.provider.id: a.provider for a in agreements}
+    rows = {
+        "Providers": [(p.id, p.name, p.org_type, p.charity_number, p.company_number, "; ".join(p.districts),
+                       p.size_band) for p in sorted(providers.values(), key=lambda p: p.id)],
+        "Agreements": [(a.ref, a.provider.id, a.service_name, a.category, a.cohort, "; ".join(a.districts),
+                        a.agreement_type, a.role, a.procurement_route, a.start, a.end, float(a.annual_value),
+                        float(a.total_value), a.decision_record, "Yes" if a.eia_done else "No",
+                        "Yes" if a.dpia_done else "No", a.modern_slavery, a.social_value_score) for a in agreements],
+        "Funding split": [(a.ref, s, float(share)) for a in agreements for s, share in a.funding],
+        "Priority weights": [(a.ref, plan, prio, float(w)) for a in agreements for plan, prio, w in a.priorities],
+        "KPIs": [(a.ref, k, float(tg), unit) for a in agreements for k, tg, unit in a.kpis],
+    }
+    wb = Workbook()
+    wb.remove(wb.active)
+    for spec in REGISTER_SHEETS:
+        ws = wb.create_sheet(spec.sheet)
+        ws.append(spec.header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows[spec.sheet]:
+            ws.append(row)
+        for i, width in enumerate((14, 34, 30, 24, 30, 40), start=1):
+            ws.column_dimensions[chr(64 + i)].width = width
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if hasattr(cell.value, "year"):
+                    cell.number_format = "dd/mm/yyyy"
+        ws.freeze_panes = "A2"
+    save_workbook(wb, path)
+    return path

@@ -1,0 +1,167 @@
+"""Synthetic provider quarterly monitoring returns, filled in as providers fill them.
+
+Figures hang together (accepted <= received, improved <= assessed, each demographic
+characteristic sums to people supported, spend near budget) except in a few returns
+made wrong on purpose, as real ones are: those are later resubmitted corrected. One
+return is never sent, so the overdue list has something on it.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from decimal import Decimal
+from pathlib import Path
+
+from dagster_project.demo.commissioning import Agreement
+from dagster_project.periods import FinancialYear, Quarter
+from dagster_project.returns import template as t
+from dagster_project.tenants import Tenant
+
+FACTS = Path(__file__).parent / "facts"
+FORENAMES = ("Amira", "Ben", "Chloe", "Dev", "Erin", "Farah", "Gareth", "Hannah", "Imran", "Jade", "Kofi", "Leah")
+SURNAMES = ("Ahmed", "Brook", "Clarke", "Dale", "Evans", "Foster", "Green", "Hussain", "Iqbal", "Jones", "Khan")
+
+CRIME_PROFILE = {
+    "domestic_abuse": {"Domestic abuse": 80, "Stalking and harassment": 12, "Sexual violence": 5, "Other crime": 3},
+    "idva": {"Domestic abuse": 88, "Stalking and harassment": 9, "Other crime": 3},
+    "sexual_violence_isva": {"Sexual violence": 90, "Domestic abuse": 7, "Other crime": 3},
+    "perpetrator_programme": {"Domestic abuse": 85, "Stalking and harassment": 15},
+    "violence_reduction": {"Violence (not domestic)": 70, "Robbery": 15, "Other crime": 15},
+    "immediate_justice": {"Anti-social behaviour": 75, "Criminal damage and arson": 25},
+}
+ALL_CRIME = {"Violence (not domestic)": 30, "Domestic abuse": 12, "Theft and fraud": 16, "Burglary": 10,
+             "Criminal damage and arson": 9, "Robbery": 3, "Hate crime": 4, "Stalking and harassment": 6,
+             "Sexual violence": 4, "Anti-social behaviour": 3, "Modern slavery": 1, "Other crime": 2}
+FEMALE_SHARE = {"domestic_abuse": 0.86, "idva": 0.9, "sexual_violence_isva": 0.84, "perpetrator_programme": 0.08,
+                "violence_reduction": 0.25, "immediate_justice": 0.3}
+AGE_PROFILE_YOUNG = (30, 45, 15, 6, 2, 1, 0.5, 0.5)
+AGE_PROFILE_ADULT = (3, 14, 26, 22, 16, 10, 6, 3)
+FINANCE_SHARES = (62, 6, 8, 3, 4, 12, 5)
+
+
+def split(total: int, weights, rng: random.Random) -> list[int]:
+    """Whole numbers in proportion to ``weights`` (jittered) that add up to ``total`` exactly."""
+    jittered = [max(0.0, float(w)) * rng.uniform(0.8, 1.2) for w in weights]
+    s = sum(jittered) or 1.0
+    raw = [total * w / s for w in jittered]
+    parts = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def ethnicity_weights(tenant: Tenant, served: tuple[str, ...]) -> list[float]:
+    codes = {c for d in tenant.districts if d.name in served for c in d.all_codes}
+    totals = dict.fromkeys(t.DEMOGRAPHICS["Ethnicity"][:-1], 0.0)
+    with open(FACTS / "census_districts.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["lad_code"] in codes and row["table_code"] == "TS021":
+                group = row["measure"].removeprefix("Ethnic group: ")
+                if group in totals:
+                    totals[group] += float(row["value"])
+    return list(totals.values())
+
+
+def fill(tenant: Tenant, a: Agreement, quarter: Quarter, rng: random.Random) -> t.ReturnContent:
+    values: dict = {}
+    cost_per_user = {"community_safety_grant": 120, "violence_reduction": 900, "immediate_justice": 700}.get(
+        a.category, 650)
+    supported = max(5, int(float(a.annual_value) / 4 / cost_per_user * rng.uniform(0.85, 1.15)))
+    received = int(supported * rng.uniform(1.05, 1.4))
+    accepted = min(received, int(supported * rng.uniform(0.95, 1.1)))
+    new = min(accepted, int(accepted * rng.uniform(0.85, 1.0)))
+    closed = int(new * rng.uniform(0.7, 1.05))
+    profile = CRIME_PROFILE.get(a.category, ALL_CRIME)
+    weights = [profile.get(c, 0) for c in t.CRIME_TYPES]
+    for column, total in (("Referrals received", received), ("Referrals accepted", accepted), ("New cases", new),
+                          ("Closed cases", closed), ("Service users supported", supported)):
+        for crime, n in zip(t.CRIME_TYPES, split(total, weights, rng)):
+            values[("Activity", (crime,), column)] = n
+    for measure in t.OUTCOME_MEASURES:
+        assessed = int(supported * rng.uniform(0.5, 0.9))
+        values[("Outcomes", (measure,), "Service users assessed")] = assessed
+        values[("Outcomes", (measure,), "Service users improved")] = int(assessed * rng.uniform(0.55, 0.9))
+    not_stated = rng.uniform(0.02, 0.1)
+    female = FEMALE_SHARE.get(a.category, 0.58)
+    young = a.category in ("violence_reduction", "immediate_justice")
+    demo_weights = {
+        "Age band": [*(AGE_PROFILE_YOUNG if young else AGE_PROFILE_ADULT)],
+        "Sex": [female, 1 - female],
+        "Ethnicity": ethnicity_weights(tenant, a.districts),
+        "Disability": [0.28, 0.72],
+        "Sexual orientation": [0.88, 0.04, 0.05, 0.03],
+        "Religion": [0.4, 0.4, 0.01, 0.02, 0.005, 0.15, 0.015, 0.01],
+    }
+    for characteristic, w in demo_weights.items():
+        total_w = sum(w)
+        w = [x / total_w * (1 - not_stated) for x in w] + [not_stated]
+        for group, n in zip(t.DEMOGRAPHICS[characteristic], split(supported, w, rng)):
+            values[("Demographics", (characteristic, group), "Service users")] = n
+    served = [d.name for d in tenant.districts]
+    district_w = [3.0 if d in a.districts else 0.05 for d in served] + [0.1, not_stated * 10]
+    for group, n in zip((*served, t.OUTSIDE_AREA, t.NOT_STATED), split(supported, district_w, rng)):
+        values[("Demographics", ("District", group), "Service users")] = n
+    budget_parts = _money_split(a.annual_value, FINANCE_SHARES)
+    pace = Decimal(str(round(rng.uniform(0.82, 1.04), 3)))
+    for category, budget in zip(t.SPEND_CATEGORIES, budget_parts):
+        spend = (budget / 4 * pace).quantize(Decimal("0.01"))
+        values[("Finance", (category,), "Annual budget")] = float(budget)
+        values[("Finance", (category,), "Spend this quarter")] = float(spend)
+        values[("Finance", (category,), "Forecast full year")] = float((budget * pace).quantize(Decimal("0.01")))
+    for kpi, target, unit in a.kpis:
+        tgt = float(target)
+        values[("KPIs", (kpi,), "Actual")] = round(tgt * rng.uniform(0.85, 1.1), 1) if unit == "%" \
+            else int(tgt / 4 * rng.uniform(0.8, 1.2))
+    explanation = ("Vacancy in the team for part of the quarter; recruitment completed." if pace < Decimal("0.9")
+                   else None)
+    submitted = quarter.end + dt.timedelta(days=rng.randint(6, 35))
+    return t.ReturnContent(
+        agreement_ref=a.ref, provider=a.provider.name, service=a.service_name, quarter=quarter.label,
+        districts=tuple(served), kpis=tuple((k, tg) for k, tg, _ in a.kpis),
+        completed_by=f"{rng.choice(FORENAMES)} {rng.choice(SURNAMES)}", date_completed=submitted.isoformat(),
+        values=values, underspend_explanation=explanation,
+    )
+
+
+def _money_split(total: Decimal, weights) -> list[Decimal]:
+    parts = [(total * Decimal(w) / Decimal(sum(weights))).quantize(Decimal("0.01")) for w in weights]
+    parts[0] += total - sum(parts)
+    return parts
+
+
+def write_returns(tenant: Tenant, agreements: list[Agreement], years: list[FinancialYear], folder: Path,
+                  rng: random.Random) -> list[Path]:
+    quarters = [q for y in years for q in y.quarters()]
+    planned = [(a, q) for q in quarters for a in agreements if a.active_on(q.end) or a.active_on(q.start)]
+    # Made wrong on purpose and later corrected (improved > assessed; demographics not adding up),
+    # and one never sent at all.
+    special = dict(zip(rng.sample(range(len(planned)), 3), ("outcomes", "demographics", "never_sent")))
+    paths: list[Path] = []
+    for index, (a, q) in enumerate(planned):
+        content = fill(tenant, a, q, rng)
+        kind = special.get(index)
+        if kind == "never_sent":
+            continue
+        name = folder / q.label / f"{a.ref}_{q.label}.xlsx"
+        if kind:
+            t.write_return(name, _spoil(content, kind))
+            paths.append(name)
+            content.date_completed = (dt.date.fromisoformat(content.date_completed)
+                                      + dt.timedelta(days=14)).isoformat()
+            name = folder / q.label / f"{a.ref}_{q.label}_resubmitted.xlsx"
+        t.write_return(name, content)
+        paths.append(name)
+    return paths
+
+
+def _spoil(content: t.ReturnContent, kind: str) -> t.ReturnContent:
+    values = dict(content.values)
+    if kind == "outcomes":
+        measure = t.OUTCOME_MEASURES[0]
+        assessed = values[("Outcomes", (measure,), "Service users assessed")]
+        values[("Outcomes", (measure,), "Service users improved")] = assessed + 7
+    else:
+        key = ("Demographics", ("Ethnicity", "White"), "Service users")
+        values[key] = values[key] + 12
+    return t.ReturnContent(**{**content.__dict__, "values": values})

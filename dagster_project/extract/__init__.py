@@ -1,0 +1,1 @@
+"""Extractors: one module per source family (files -> landing -> raw tables)."""

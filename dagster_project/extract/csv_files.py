@@ -1,0 +1,184 @@
+"""Load a CSV with a known, exact header into a raw table through DuckDB's reader.
+
+Raw columns are text, as received; staging casts them. Values are checked here, at the
+door, so a bad file is refused with the line and column named rather than failing a
+model later. Every check runs in SQL over the just-loaded rows (no Python row loops).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.extract.landing import BadInput, Provenance, ensure_raw_table
+
+UTF8_BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule a non-empty value of ``column`` must satisfy, as a SQL predicate on ``v``."""
+
+    column: str
+    predicate: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class CsvSpec:
+    table: str
+    header: tuple[str, ...]
+    columns: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+    what: str = "file"
+
+    def __post_init__(self):
+        assert len(self.header) == len(self.columns), self.table
+
+
+# Reusable value rules.
+def money(column: str) -> Check:
+    return Check(column, r"regexp_full_match(v, '-?[0-9]+(\.[0-9]{1,2})?')",
+                 "an amount in pounds with at most two decimals, e.g. 1250.00 or -99.5 (no £ sign or commas)")
+
+
+def uk_date(column: str) -> Check:
+    return Check(column, "try_strptime(v, '%d/%m/%Y') is not null", "a date as DD/MM/YYYY, e.g. 31/03/2025")
+
+
+def iso_date(column: str) -> Check:
+    return Check(column, "try_cast(v as date) is not null and regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}')",
+                 "a date as YYYY-MM-DD, e.g. 2025-03-31")
+
+
+def year_month(column: str) -> Check:
+    return Check(column, "regexp_full_match(v, '[0-9]{4}-(0[1-9]|1[0-2])')", "a month as YYYY-MM, e.g. 2024-06")
+
+
+def decimal_number(column: str) -> Check:
+    return Check(column, "try_cast(v as double) is not null", "a number, e.g. -1.5497")
+
+
+def whole_number(column: str) -> Check:
+    return Check(column, "regexp_full_match(v, '[0-9]+')", "a whole number of 0 or more")
+
+
+def financial_year(column: str) -> Check:
+    return Check(column, r"regexp_full_match(v, '20[0-9]{2}-[0-9]{2}') and "
+                         r"cast(substr(v, 6, 2) as int) = (cast(substr(v, 3, 2) as int) + 1) % 100",
+                 "a financial year as YYYY-YY, e.g. 2024-25")
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection, spec: CsvSpec) -> None:
+    ensure_raw_table(con, spec.table, spec.columns)
+
+
+def read_header(path: Path, name: str) -> list[str]:
+    """The first line as fields; refuses empty, binary and non-UTF-8 files with a clear reason."""
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    if not head:
+        raise BadInput(name, "the file is empty (0 bytes); expected a CSV file with a header line")
+    if head.startswith(UTF8_BOM):
+        head = head[len(UTF8_BOM):]
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise BadInput(name, "this is a spreadsheet (xlsx/xls), not a CSV file; save it as 'CSV UTF-8'")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise BadInput(name, "the file is UTF-16 text; save it as 'CSV UTF-8'", "line 1")
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(name, f"not UTF-8 text (byte 0x{first[exc.start]:02X} at character {exc.start + 1}); "
+                             "save the file as 'CSV UTF-8'", "line 1") from None
+    return next(csv.reader([text]), [])
+
+
+def check_header(found: list[str], spec: CsvSpec, name: str) -> None:
+    expected = list(spec.header)
+    if [f.strip() for f in found] == expected:
+        return
+    missing = [c for c in expected if c not in found]
+    extra = [c for c in found if c not in expected]
+    detail = []
+    if missing:
+        detail.append("missing column(s): " + ", ".join(missing))
+    if extra:
+        detail.append("unexpected column(s): " + ", ".join(extra))
+    if not detail:
+        detail.append("the columns are in a different order")
+    raise BadInput(name, f"header does not match the expected layout for a {spec.what} ({'; '.join(detail)}). "
+                         f"Expected exactly: {','.join(expected)}", "line 1")
+
+
+def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec: CsvSpec) -> int:
+    """Insert the file's rows into ``raw.<table>``; raise :class:`BadInput` on anything wrong."""
+    name = prov.source_file
+    check_header(read_header(path, name), spec, name)
+    ensure_table(con, spec)
+    lit = prov.sql_literals()
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in spec.columns) + "}"
+    select_cols = ", ".join(f'"{c}"' for c in spec.columns)
+    try:
+        con.execute(f"""
+            insert into raw.{spec.table}
+            select {select_cols}, {lit['file']}, {lit['sha']}, 'line ' || (row_number() over () + 1),
+                   {lit['at']}, {lit['load']}
+            from read_csv(?, columns = {columns}, header = true, auto_detect = false, delim = ',',
+                          quote = '"', escape = '"', strict_mode = true, null_padding = false,
+                          parallel = false)""", [str(path)])
+    except duckdb.InvalidInputException as exc:
+        raise csv_read_error(exc, path, name) from None
+    rows = con.execute(f"select count(*) from raw.{spec.table} where _source_sha256 = ?", [prov.sha256]).fetchone()[0]
+    if rows == 0:
+        raise BadInput(name, "has a header but no data rows")
+    problems = []
+    for column in spec.required:
+        bad = con.execute(f"""select _source_locator from raw.{spec.table}
+                              where _source_sha256 = ? and ("{column}" is null or trim("{column}") = '')
+                              limit 3""", [prov.sha256]).fetchall()
+        problems += [f"{loc}, column '{spec.header[spec.columns.index(column)]}': empty; a value is required"
+                     for (loc,) in bad]
+    for check in spec.checks:
+        bad = con.execute(f"""select _source_locator, v from (
+                                select _source_locator, "{check.column}" as v from raw.{spec.table}
+                                where _source_sha256 = ? and "{check.column}" is not null)
+                              where not coalesce(({check.predicate}), false) limit 3""", [prov.sha256]).fetchall()
+        header_name = spec.header[spec.columns.index(check.column)]
+        problems += [f"{loc}, column '{header_name}': {value!r} is not {check.expected}" for loc, value in bad]
+    if problems:
+        raise BadInput(name, "; ".join(problems[:5]) + (" (and more)" if len(problems) > 5 else ""))
+    return rows
+
+
+def csv_read_error(exc: duckdb.Error, path: Path, name: str) -> BadInput:
+    message = str(exc)
+    line = re.search(r"CSV Error on Line:\s*(\d+)", message)
+    locator = f"line {line.group(1)}" if line else None
+    if "Invalid unicode" in message or "not utf-8" in message.lower():
+        return _unicode_error(path, name)
+    if "Expected Number of Columns" in message:
+        found = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", message)
+        detail = f"expected {found.group(1)} fields, found {found.group(2)}" if found else "wrong number of fields"
+        return BadInput(name, f"{detail}; the file may be truncated or a value may contain an unquoted comma", locator)
+    if "unterminated quote" in message:
+        return BadInput(name, "a quoted value is never closed; the file may be truncated", locator)
+    first = next((ln.strip() for ln in message.splitlines() if ln.strip()), message)
+    return BadInput(name, f"cannot be read as CSV ({first})", locator)
+
+
+def _unicode_error(path: Path, name: str) -> BadInput:
+    with open(path, "rb") as fh:
+        for number, raw_line in enumerate(fh, start=1):
+            try:
+                raw_line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return BadInput(name, f"not UTF-8 text (byte 0x{raw_line[exc.start]:02X} at character {exc.start + 1}); "
+                                      "the file looks like it was saved in another encoding such as Windows-1252. "
+                                      "Save it as 'CSV UTF-8'", f"line {number}")
+    return BadInput(name, "not UTF-8 text; save it as 'CSV UTF-8'")

@@ -1,0 +1,80 @@
+"""The source families: where each one's files are found in the inbox and how they load.
+
+One Dagster asset per family (see ``dagster_project.assets``) lands that family's files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from dagster_project.extract import agreements, funding, geography, ledger, police, provider_returns, tenant_config
+from dagster_project.extract.csv_files import CsvSpec, load_csv
+from dagster_project.extract.landing import BadInput, Loader, Provenance
+from dagster_project.tenants import Tenant
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    description: str
+    tables: dict[str, tuple[str, ...]]   # raw table -> its text columns
+    find: Callable[[Tenant], list[Path]]
+    loader: Loader
+    inbox_folder: str | None = None   # sub-folder of the inbox; None for the tenant folder itself
+
+    def root(self, tenant: Tenant) -> Path:
+        return tenant.inbox / self.inbox_folder if self.inbox_folder else tenant.folder
+
+
+def _glob(folder: str, *patterns: str) -> Callable[[Tenant], list[Path]]:
+    def find(tenant: Tenant) -> list[Path]:
+        base = tenant.inbox / folder
+        found = {p for pattern in patterns for p in base.glob(pattern) if p.is_file()}
+        return sorted(p for p in found if not p.name.startswith((".", "~$")) and not p.name.endswith(".part"))
+    return find
+
+
+def _load_police(con, path: Path, prov: Provenance) -> int:
+    spec = police.spec_for(path.name)
+    if spec is None:
+        raise BadInput(prov.source_file, "not a data.police.uk file name; expected YYYY-MM-<force>-street.csv "
+                                         "or YYYY-MM-<force>-outcomes.csv")
+    return load_csv(con, path, prov, spec)
+
+
+def _csv(spec: CsvSpec) -> Loader:
+    return partial(load_csv, spec=spec)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("tenant_config", "The tenant's configuration: districts, plans and priorities, funding-stream rules.",
+           tenant_config.TABLES,
+           lambda tenant: [tenant.config_path], tenant_config.load_config),
+    Family("funding", "Funding allocations per stream and financial year (from grant award letters).",
+           {funding.ALLOCATIONS.table: funding.ALLOCATIONS.columns},
+           _glob("funding", "*.csv", "*.CSV"), _csv(funding.ALLOCATIONS), "funding"),
+    Family("ledger", "General-ledger exports from the finance system (monthly CSVs that overlap).",
+           {ledger.LEDGER.table: ledger.LEDGER.columns},
+           _glob("ledger", "*.csv", "*.CSV"), _csv(ledger.LEDGER), "ledger"),
+    Family("agreements", "The agreements register: providers, agreements, funding splits, priority weights, KPIs.",
+           {sheet.table: sheet.columns for sheet in agreements.REGISTER_SHEETS},
+           _glob("agreements", "*.xlsx"), agreements.load_register, "agreements"),
+    Family("provider_returns", "Provider quarterly monitoring returns (xlsx), one cell per raw row.",
+           {provider_returns.TABLE: provider_returns.COLUMNS},
+           _glob("provider_returns", "**/*"), provider_returns.load_return,
+           "provider_returns"),
+    Family("police", "data.police.uk street-level crime and outcomes CSVs (YYYY-MM/ folders).",
+           {spec.table: spec.columns for spec in (police.STREET, police.OUTCOMES)},
+           _glob("police", "*/*.csv", "*.csv"), _load_police, "police"),
+    Family("census", "ONS Census 2021 tables (Nomis bulk or web-query layout).",
+           {geography.CENSUS_TABLE: geography.CENSUS_COLUMNS},
+           _glob("census", "*.csv"), geography.load_census, "census"),
+    Family("lsoa_lookup", "ONS LSOA11 -> LSOA21 -> LAD22 lookup (exact or best-fit).",
+           {spec.table: spec.columns for spec in (geography.LOOKUP_EXACT, geography.LOOKUP_BEST_FIT)},
+           _glob("lookup", "*.csv"), geography.load_lookup, "lookup"),
+)
+
+BY_NAME = {f.name: f for f in FAMILIES}
+RAW_TABLES: dict[str, tuple[str, ...]] = {t: cols for f in FAMILIES for t, cols in f.tables.items()}

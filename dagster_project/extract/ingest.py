@@ -1,0 +1,46 @@
+"""Run one source family's ingestion for a tenant: find files, land them, load raw."""
+from __future__ import annotations
+
+import logging
+
+from dagster_project.extract.families import FAMILIES, Family
+from dagster_project.extract.landing import LoadReport, connect, ensure_raw_table, ingest_files
+from dagster_project.settings import TenantPaths
+from dagster_project.tenants import Tenant
+
+log = logging.getLogger(__name__)
+
+
+def ensure_raw_tables(con, families: tuple[Family, ...] = FAMILIES) -> None:
+    """Every raw table exists (empty if no file has come yet), so dbt sources always resolve."""
+    for family in families:
+        for table, columns in family.tables.items():
+            ensure_raw_table(con, table, columns)
+
+
+def ingest_family(tenant: Tenant, family: Family, load_id: str) -> LoadReport:
+    paths = TenantPaths.for_tenant(tenant.slug).ensure()
+    con = connect(paths)
+    try:
+        ensure_raw_tables(con)
+        base = tenant.inbox if family.inbox_folder else tenant.folder
+        report = ingest_files(con, paths, family.name, base, family.find(tenant), family.loader,
+                              load_id, move_bad_files=family.name != "tenant_config")
+    finally:
+        con.close()
+    log.info(report.summary())
+    return report
+
+
+def raw_row_counts(tenant: Tenant) -> dict[str, int]:
+    paths = TenantPaths.for_tenant(tenant.slug)
+    if not paths.warehouse.exists():
+        return {}
+    import duckdb
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+    finally:
+        con.close()

@@ -1,0 +1,1 @@
+"""Provider quarterly monitoring returns: template layout, writing and reading."""

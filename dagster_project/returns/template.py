@@ -1,0 +1,196 @@
+"""The provider quarterly monitoring return: its layout, and a writer for the xlsx.
+
+One layout serves the template a provider fills, the demo generator and the reader, so
+the three cannot drift apart. Each data sheet is a grid: a header in row 3, label
+column(s) on the left, input cells to their right. Input cells are unlocked and shaded;
+everything else is protected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from dagster_project.xlsx_files import save_workbook
+
+TEMPLATE_VERSION = "PQR-2024.1"
+HEADER_ROW = 3
+
+CRIME_TYPES = (
+    "Domestic abuse", "Sexual violence", "Violence (not domestic)", "Stalking and harassment", "Hate crime",
+    "Burglary", "Robbery", "Theft and fraud", "Criminal damage and arson", "Anti-social behaviour",
+    "Modern slavery", "Other crime",
+)
+OUTCOME_MEASURES = (
+    "Improved health and wellbeing", "Better able to cope with everyday life", "Feel safer",
+    "Better informed and empowered", "Improved experience of the criminal justice system",
+)
+SPEND_CATEGORIES = (
+    "Staff costs", "Volunteer costs", "Premises", "Travel", "Training and supervision",
+    "Management and overheads", "Other direct costs",
+)
+NOT_STATED = "Not stated"
+DEMOGRAPHICS: dict[str, tuple[str, ...]] = {
+    "Age band": ("Under 18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75 and over", NOT_STATED),
+    "Sex": ("Female", "Male", NOT_STATED),
+    "Ethnicity": ("Asian, Asian British or Asian Welsh", "Black, Black British, Black Welsh, Caribbean or African",
+                  "Mixed or Multiple ethnic groups", "White", "Other ethnic group", NOT_STATED),
+    "Disability": ("Disabled", "Not disabled", NOT_STATED),
+    "Sexual orientation": ("Straight or heterosexual", "Gay or lesbian", "Bisexual", "Other sexual orientation",
+                           NOT_STATED),
+    "Religion": ("No religion", "Christian", "Buddhist", "Hindu", "Jewish", "Muslim", "Sikh", "Other religion",
+                 NOT_STATED),
+}
+OUTSIDE_AREA = "Outside the area"
+
+
+@dataclass(frozen=True)
+class Grid:
+    sheet: str
+    labels: tuple[str, ...]          # header(s) of the label column(s)
+    values: tuple[str, ...]          # header(s) of the input columns
+
+
+COVER_SHEET = "Cover"
+COVER_FIELDS = ("Template version", "Agreement reference", "Provider", "Service", "Quarter",
+                "Completed by", "Date completed")
+COVER_FIRST_ROW = 3
+UNDERSPEND_LABEL = "Underspend explanation"
+
+ACTIVITY = Grid("Activity", ("Crime type",),
+                ("Referrals received", "Referrals accepted", "New cases", "Closed cases", "Service users supported"))
+OUTCOMES = Grid("Outcomes", ("Outcome measure",), ("Service users assessed", "Service users improved"))
+DEMOGRAPHIC_GRID = Grid("Demographics", ("Characteristic", "Group"), ("Service users",))
+FINANCE = Grid("Finance", ("Spend category",), ("Annual budget", "Spend this quarter", "Forecast full year"))
+KPIS = Grid("KPIs", ("KPI",), ("Target", "Actual"))
+GRIDS = (ACTIVITY, OUTCOMES, DEMOGRAPHIC_GRID, FINANCE, KPIS)
+SHEETS = ("Guidance", COVER_SHEET) + tuple(g.sheet for g in GRIDS)
+
+
+def demographic_rows(districts: tuple[str, ...]) -> list[tuple[str, str]]:
+    rows = [(c, g) for c, groups in DEMOGRAPHICS.items() for g in groups]
+    rows += [("District", d) for d in (*districts, OUTSIDE_AREA, NOT_STATED)]
+    return rows
+
+
+@dataclass
+class ReturnContent:
+    """What a return holds: cover facts plus grid values keyed by (row labels, column)."""
+
+    agreement_ref: str
+    provider: str
+    service: str
+    quarter: str
+    districts: tuple[str, ...]
+    kpis: tuple[tuple[str, str], ...] = ()              # (KPI, target)
+    completed_by: str = ""
+    date_completed: str = ""
+    values: Mapping[tuple[str, tuple[str, ...], str], object] | None = None   # (sheet, labels, column) -> value
+    underspend_explanation: str | None = None
+    template_version: str = TEMPLATE_VERSION
+
+    def rows_for(self, grid: Grid) -> list[tuple[str, ...]]:
+        if grid is ACTIVITY:
+            return [(c,) for c in CRIME_TYPES]
+        if grid is OUTCOMES:
+            return [(m,) for m in OUTCOME_MEASURES]
+        if grid is DEMOGRAPHIC_GRID:
+            return demographic_rows(self.districts)
+        if grid is FINANCE:
+            return [(c,) for c in SPEND_CATEGORIES]
+        if grid is KPIS:
+            return [(k,) for k, _ in self.kpis]
+        raise KeyError(grid.sheet)
+
+
+GUIDANCE = (
+    "How to complete this quarterly monitoring return",
+    "",
+    "1. Fill in the shaded cells only. Other cells are locked so the return can be read automatically.",
+    "2. Enter whole numbers of people (not percentages). Leave a cell blank only if it does not apply.",
+    "3. Demographics: each characteristic (age band, sex, ethnicity, ...) should add up to the number of "
+    "service users supported this quarter. Use 'Not stated' for people who did not say.",
+    "4. Outcomes: 'improved' cannot be more than 'assessed' for the same measure.",
+    "5. Finance: enter pounds and pence without the £ sign. Explain any underspend of more than 10%.",
+    "6. Do not rename, add or remove sheets, rows or columns.",
+    "7. If you need to correct a return you have sent, send the whole workbook again: the latest one counts.",
+)
+
+
+def write_return(path: Path, content: ReturnContent) -> None:
+    """Write the workbook. With ``content.values`` empty it is the blank template."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    bold = Font(bold=True)
+    values = content.values or {}
+    wb = Workbook()
+    guidance = wb.active
+    guidance.title = "Guidance"
+    for i, line in enumerate(GUIDANCE, start=1):
+        guidance.cell(row=i, column=1, value=line).font = bold if i == 1 else Font()
+    guidance.column_dimensions["A"].width = 120
+
+    cover = wb.create_sheet(COVER_SHEET)
+    cover["A1"] = "Quarterly monitoring return"
+    cover["A1"].font = Font(bold=True, size=14)
+    cover_values = {
+        "Template version": content.template_version, "Agreement reference": content.agreement_ref,
+        "Provider": content.provider, "Service": content.service, "Quarter": content.quarter,
+        "Completed by": content.completed_by or None, "Date completed": content.date_completed or None,
+    }
+    for offset, label in enumerate(COVER_FIELDS):
+        row = COVER_FIRST_ROW + offset
+        cover.cell(row=row, column=1, value=label).font = bold
+        cell = cover.cell(row=row, column=2, value=cover_values[label])
+        if label in ("Completed by", "Date completed"):
+            cell.fill, cell.protection = fill, Protection(locked=False)
+    cover.column_dimensions["A"].width = 24
+    cover.column_dimensions["B"].width = 48
+    cover.protection.sheet = True
+
+    for grid in GRIDS:
+        ws = wb.create_sheet(grid.sheet)
+        ws.cell(row=1, column=1, value=f"{grid.sheet} - {content.quarter}").font = Font(bold=True, size=12)
+        headers = grid.labels + grid.values
+        for col, header in enumerate(headers, start=1):
+            c = ws.cell(row=HEADER_ROW, column=col, value=header)
+            c.font, c.alignment = bold, Alignment(wrap_text=True)
+        rows = content.rows_for(grid)
+        for r, labels in enumerate(rows, start=HEADER_ROW + 1):
+            for col, label in enumerate(labels, start=1):
+                ws.cell(row=r, column=col, value=label)
+            for offset, column in enumerate(grid.values):
+                col = len(grid.labels) + offset + 1
+                if grid is KPIS and column == "Target":
+                    value = dict(content.kpis).get(labels[0])
+                    ws.cell(row=r, column=col, value=_number(value))
+                    continue
+                cell = ws.cell(row=r, column=col, value=values.get((grid.sheet, labels, column)))
+                cell.fill, cell.protection = fill, Protection(locked=False)
+                if grid is FINANCE:
+                    cell.number_format = '"£"#,##0.00'
+        if grid is FINANCE:
+            r = HEADER_ROW + len(rows) + 2
+            ws.cell(row=r, column=1, value=UNDERSPEND_LABEL).font = bold
+            cell = ws.cell(row=r, column=2, value=content.underspend_explanation)
+            cell.fill, cell.protection = fill, Protection(locked=False)
+        ws.column_dimensions["A"].width = 40
+        for col in range(2, len(headers) + 1):
+            ws.column_dimensions[chr(64 + col)].width = 18
+        ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=len(grid.labels) + 1)
+        ws.protection.sheet = True
+    wb.properties.title = f"Quarterly monitoring return {content.agreement_ref} {content.quarter}"
+    wb.properties.keywords = content.template_version
+    save_workbook(wb, path)
+
+
+def _number(value):
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() else number

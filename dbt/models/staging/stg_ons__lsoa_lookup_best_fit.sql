@@ -1,0 +1,9 @@
+select
+    lsoa11_code,
+    lsoa11_name,
+    lsoa21_code,
+    lsoa21_name,
+    lad22_code,
+    lad22_name,
+    {{ provenance() }}
+from {{ source('raw', 'lsoa_lookup_best_fit') }}

@@ -1,0 +1,21 @@
+select
+    agreement_ref,
+    provider_id,
+    service_name,
+    service_category,
+    cohort,
+    string_split(districts, '; ') as districts,
+    agreement_type,
+    commissioning_role,
+    procurement_route,
+    {{ to_date('start_date') }} as start_date,
+    {{ to_date('end_date') }} as end_date,
+    {{ to_money('annual_value') }} as annual_value,
+    {{ to_money('total_value') }} as total_value,
+    decision_record,
+    {{ to_flag('eia_done') }} as eia_done,
+    {{ to_flag('dpia_done') }} as dpia_done,
+    modern_slavery_assessment,
+    cast(social_value_score as decimal(5, 2)) as social_value_score,
+    {{ provenance() }}
+from {{ source('raw', 'agreements') }}

@@ -1,0 +1,5 @@
+select
+    pack,
+    frequency,
+    {{ provenance() }}
+from {{ source('raw', 'tenant_returns') }}
