@@ -75,27 +75,16 @@ def cmd_run(tenant_slug: str, demo_if_absent: bool = True) -> int:
         print(f"The inbox {tenant.inbox} is empty: generating demo data first.")
         cmd_demo(tenant_slug, 0, 1.0, None)
 
-    from dagster import DagsterInstance, materialize
-    from dagster_dbt import DbtCliResource
+    from dagster import DagsterInstance
 
-    from dagster_project.assets import LANDING_ASSETS, warehouse_models
-    from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
     from dagster_project.extract.ingest import raw_row_counts
     from dagster_project.extract.landing import new_load_id
-    from dagster_project.resources import TenantResource
+    from dagster_project.pipeline import run_refresh
     from dagster_project.settings import TenantPaths
 
     load_id = new_load_id()
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = materialize(
-        [*LANDING_ASSETS, warehouse_models],
-        instance=instance,
-        resources={"tenant": TenantResource(tenant=tenant.slug, load_id=load_id),
-                   "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"pccw/tenant": tenant.slug, "pccw/load_id": load_id},
-    )
+    result = run_refresh(tenant.slug, load_id, instance)
     paths = TenantPaths.for_tenant(tenant.slug)
     print(summary(tenant.slug, load_id, paths, raw_row_counts(tenant)))
     if not result.success:

@@ -137,6 +137,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec:
     rows = con.execute(f"select count(*) from raw.{spec.table} where _source_sha256 = ?", [prov.sha256]).fetchone()[0]
     if rows == 0:
         raise BadInput(name, "has a header but no data rows")
+    verify_record_count(path, rows, name)
     problems = []
     for column in spec.required:
         bad = con.execute(f"""select _source_locator from raw.{spec.table}
@@ -154,6 +155,38 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec:
     if problems:
         raise BadInput(name, "; ".join(problems[:5]) + (" (and more)" if len(problems) > 5 else ""))
     return rows
+
+
+def count_lines(path: Path) -> int:
+    """Physical lines, counting a last line without a newline; fast (no parsing)."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (0 if last == b"\n" else 1)
+
+
+def verify_record_count(path: Path, rows: int, name: str) -> None:
+    """Prove no record was lost: DuckDB silently drops a last row whose quote is never closed.
+
+    When the file's line count matches header + rows there is nothing to prove. Otherwise
+    (quoted values spanning lines, or a lost row) the file is re-counted with Python's
+    strict CSV parser, which fails on an unterminated quote and names the line.
+    """
+    if count_lines(path) == rows + 1:
+        return
+    records = 0
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            for _ in reader:
+                records += 1
+        except csv.Error as exc:
+            raise BadInput(name, f"cannot be read as CSV ({exc}); a quoted value may never be closed, or the file "
+                                 "may be truncated", f"line {reader.line_num}") from None
+    if records - 1 != rows:
+        raise BadInput(name, f"{records - 1} records in the file but {rows} could be read; the file may be damaged")
 
 
 def csv_read_error(exc: duckdb.Error, path: Path, name: str) -> BadInput:

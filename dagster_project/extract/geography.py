@@ -21,7 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.extract.csv_files import Check, CsvSpec, csv_read_error, load_csv, read_header
+from dagster_project.extract.csv_files import (Check, CsvSpec, csv_read_error, load_csv, read_header,
+                                               verify_record_count)
 from dagster_project.extract.landing import BadInput, Provenance, ensure_raw_table
 
 LOOKUP_EXACT = CsvSpec(
@@ -108,12 +109,15 @@ def _load_bulk(con, path: Path, prov: Provenance, header: list[str]) -> int:
                 select *, row_number() over () + 1 as _line
                 from read_csv(?, columns = {cols}, header = true, auto_detect = false, delim = ',', quote = '"',
                               escape = '"', strict_mode = true, null_padding = false, parallel = false))
-            select '{match.group(1).upper()}', "date", "geography", "geography code", measure, value,
+            select '{match.group(1).upper()}', "date", "geography code", "geography", measure, value,
                    {lit['file']}, {lit['sha']}, 'line ' || _line || ', column ''' || replace(measure, '''', '''''') || '''',
                    {lit['at']}, {lit['load']}
             from (unpivot numbered on {quoted} into name measure value value)""", [str(path)])
     except duckdb.InvalidInputException as exc:
         raise csv_read_error(exc, path, prov.source_file) from None
+    areas = con.execute(f"""select count(distinct split_part(_source_locator, ',', 1)) from raw.{CENSUS_TABLE}
+                            where _source_sha256 = ?""", [prov.sha256]).fetchone()[0]
+    verify_record_count(path, areas, prov.source_file)
     return _count(con, prov)
 
 

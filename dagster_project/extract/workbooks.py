@@ -33,6 +33,9 @@ def open_workbook(path: Path, name: str):
     if head.startswith(OLE_MAGIC):
         raise BadInput(name, "the workbook is password-protected or in the old .xls format; remove the password "
                              "(File > Info > Protect Workbook) and save it as an Excel Workbook (.xlsx)")
+    if head.startswith(b"PK") and not zipfile.is_zipfile(path):
+        raise BadInput(name, "the workbook is damaged or truncated (it was not saved or sent completely); "
+                             "save it again from Excel and resend")
     if not zipfile.is_zipfile(path):
         raise BadInput(name, "not an Excel workbook (.xlsx): the file is not in the xlsx format; if it is a CSV "
                              "or PDF, send the completed xlsx template instead")

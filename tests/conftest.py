@@ -1,0 +1,48 @@
+"""Shared fixtures: isolated tenants, inboxes and warehouses under pytest's tmp_path.
+
+Nothing a test does touches the repository's own ``var/`` or ``sources/*/inbox``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from dagster_project import settings  # noqa: E402
+from dagster_project.tenants import load_tenant  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+SMALL_SCALE = 0.02
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    if not SHARED_REFERENCE.exists():
+        pytest.skip("../shared/reference is not beside this checkout (it is on the developers' and CI machines, "
+                    "not on a user's): the real-data tests need it")
+    return SHARED_REFERENCE
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """Tenant configs copied into tmp, with their own inboxes and run-time state."""
+    sources = tmp_path / "sources"
+    for config in (REPO / "sources").glob("*/tenant.yml"):
+        target = sources / config.parent.name / "tenant.yml"
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(config, target)
+    monkeypatch.setattr(settings, "SOURCES_DIR", sources)
+    monkeypatch.setenv("PCCW_HOME", str(tmp_path / "var"))
+    return tmp_path
+
+
+@pytest.fixture
+def tenant(isolated):
+    return load_tenant(settings.DEFAULT_TENANT)
