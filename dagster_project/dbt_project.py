@@ -39,7 +39,20 @@ def parse_manifest() -> Path:
     return DBT_PROJECT.manifest_path
 
 
+def manifest_is_stale() -> bool:
+    """True when the manifest is missing or older than any file of the dbt project."""
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [settings.DBT_DIR / "dbt_project.yml", settings.DBT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += [p for p in (settings.DBT_DIR / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in sources if p.exists())
+
+
 def ensure_manifest() -> Path:
-    if not DBT_PROJECT.manifest_path.exists():
+    """The manifest, re-parsed first if the project changed since (a stat of each file; no dbt call)."""
+    if manifest_is_stale():
         parse_manifest()
     return DBT_PROJECT.manifest_path

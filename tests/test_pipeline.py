@@ -37,7 +37,7 @@ def refresh(slug: str):
     return tenant
 
 
-def test_west_yorkshire_end_to_end_and_idempotent(isolated):
+def test_west_yorkshire_end_to_end_and_idempotent(isolated, monkeypatch, capsys):
     tenant = refresh("west_yorkshire")
     counts = raw_row_counts(tenant)
     for table in RAW_TABLES:
@@ -73,3 +73,20 @@ def test_other_tenants_run(isolated, slug):
     tenant = refresh(slug)
     counts = raw_row_counts(tenant)
     assert counts["agreements"] > 0 and counts["police_street"] > 0 and counts["ledger_lines"] > 0
+
+
+def test_cli_run_reports_quarantined_files_and_exits_3(isolated, monkeypatch, capsys):
+    from dagster_project.cli import main
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    tenant = load_tenant("west_yorkshire")
+    generate(tenant, seed=0, scale=SMALL_SCALE)
+    bad = tenant.inbox / "ledger" / "gl_export_2025-04.csv"
+    bad.write_bytes(b"Transaction ID,Date,Amount\r\nGL1,01/04/2025,10.00\r\n")
+    assert main(["run", "--tenant", "west_yorkshire", "--no-demo"]) == 3
+    out, err = capsys.readouterr()
+    assert "ledger/gl_export_2025-04.csv: line 1: header does not match" in err
+    assert "raw.ledger_lines" in out and "warehouse:" in out
+    counts = raw_row_counts(tenant)
+    assert counts["ledger_lines"] > 0 and counts["provider_return_cells"] > 0
+    assert not bad.exists()
