@@ -77,6 +77,7 @@ class FundingStream:
     ring_fence: tuple[str, ...]
     carry_forward: bool
     match_funding_pct: Decimal
+    cost_centres: tuple[str, ...] = ()
     reported_in: str | None = None
 
 
@@ -314,11 +315,13 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
             name=r.text(s, "name", where), funder=r.text(s, "funder", where, choices=FUNDERS),
             ring_fence=tuple(ring_fence), carry_forward=r.boolean(s, "carry_forward", where),
             match_funding_pct=r.decimal(s, "match_funding_pct", where),
+            cost_centres=tuple(str(c) for c in r.items(s, "cost_centres", where, required=False)),
             reported_in=r.text(s, "reported_in", where, required=False),
         ))
     if not streams:
         raise r.fail("funding_streams", "is empty; expected at least one funding stream")
     _unique(r, "funding_streams", [s.id for s in streams], "funding stream id")
+    _unique(r, "funding_streams[].cost_centres", [c for s in streams for c in s.cost_centres], "cost centre")
 
     returns = []
     for i, ret in enumerate(r.items(doc, "returns", "", required=False)):

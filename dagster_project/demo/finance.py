@@ -43,10 +43,6 @@ class Posting:
                 f"{self.amount:.2f}", self.description]
 
 
-def cost_centre(stream_id: str) -> str:
-    return "CC-" + stream_id
-
-
 def write_allocations(tenant: Tenant, folder: Path) -> list[Path]:
     by_year: dict[str, list] = {}
     for a in tenant.demo.allocations:
@@ -68,13 +64,15 @@ def split_pence(total: Decimal, shares: list[Decimal]) -> list[Decimal]:
     return parts
 
 
-def build_ledger(agreements: list[Agreement], years: list[FinancialYear], rng: random.Random) -> list[Posting]:
+def build_ledger(tenant: Tenant, agreements: list[Agreement], years: list[FinancialYear],
+                 rng: random.Random) -> list[Posting]:
+    centres = {s.id: (s.cost_centres[0] if s.cost_centres else f"CC-{s.id}") for s in tenant.funding_streams}
     postings: list[Posting] = []
     counter = iter(range(10_000_001, 99_999_999))
 
     def post(day, agreement: Agreement | None, stream: str, kind: str, amount: Decimal, text: str,
              account: str | None = None, supplier: str | None = None):
-        postings.append(Posting(f"GL{next(counter)}", day, cost_centre(stream),
+        postings.append(Posting(f"GL{next(counter)}", day, centres[stream],
                                 account or ACCOUNTS[agreement.agreement_type] if agreement else account or "5490",
                                 supplier or (agreement.provider.name if agreement else ""),
                                 agreement.ref if agreement else "", kind, amount, text))

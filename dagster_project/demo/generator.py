@@ -50,7 +50,7 @@ def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: floa
         "funding": len(finance.write_allocations(tenant, staging / "funding")),
         "agreements": len([write_register(agreements, staging / "agreements" / "agreements_register.xlsx")]),
     }
-    postings = finance.build_ledger(agreements, years, rng("ledger"))
+    postings = finance.build_ledger(tenant, agreements, years, rng("ledger"))
     counts["ledger"] = len(finance.write_ledger_exports(postings, years, staging / "ledger"))
     counts["provider_returns"] = len(returns.write_returns(tenant, agreements, years, staging / "provider_returns",
                                                            rng("returns")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from itertools import accumulate
 from pathlib import Path
 
 from dagster_project.demo.returns import FACTS
@@ -47,6 +48,10 @@ def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: 
     lsoas = _facts("lsoa_sample.csv")
     inside = [r for r in lsoas if r["LAD22CD"] in codes]
     outside = [r for r in lsoas if r["LAD22CD"] not in codes][:40]
+    # Crime follows people: weight each sampled LSOA by its district's population.
+    population = {r["lad_code"]: int(r["value"]) for r in _facts("census_districts.csv") if r["measure"] == "Age: Total"}
+    per_district = {code: sum(1 for r in inside if r["LAD22CD"] == code) for code in codes}
+    inside_cumulative = list(accumulate(population.get(r["LAD22CD"], 1) / per_district[r["LAD22CD"]] for r in inside))
     mix = _facts("crime_type_mix.csv")
     crime_types = [r["crime_type"] for r in mix]
     crime_weights = [int(r["crimes_2023_01_avon_and_somerset"]) for r in mix]
@@ -68,7 +73,8 @@ def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: 
                 lon = lat = code = name = ""
                 location = "No Location"
             else:
-                area = rng.choice(outside) if roll < 0.025 and outside else rng.choice(inside)
+                area = rng.choice(outside) if roll < 0.025 and outside else \
+                    rng.choices(inside, cum_weights=inside_cumulative)[0]
                 old = area["CHGIND"] in ("U", "S") and rng.random() < 0.2
                 code = area["LSOA11CD"] if old else area["LSOA21CD"]
                 name = area["LSOA11NM"] if old else area["LSOA21NM"]

@@ -111,8 +111,8 @@ def fill(tenant: Tenant, a: Agreement, quarter: Quarter, rng: random.Random) -> 
         values[("Finance", (category,), "Forecast full year")] = float((budget * pace).quantize(Decimal("0.01")))
     for kpi, target, unit in a.kpis:
         tgt = float(target)
-        values[("KPIs", (kpi,), "Actual")] = round(tgt * rng.uniform(0.85, 1.1), 1) if unit == "%" \
-            else int(tgt / 4 * rng.uniform(0.8, 1.2))
+        values[("KPIs", (kpi,), "Actual")] = round(min(100.0, tgt * rng.uniform(0.96, 1.15)), 1) if unit == "%" \
+            else int(tgt / 4 * rng.uniform(0.9, 1.25))
     explanation = ("Vacancy in the team for part of the quarter; recruitment completed." if pace < Decimal("0.9")
                    else None)
     submitted = quarter.end + dt.timedelta(days=rng.randint(6, 35))

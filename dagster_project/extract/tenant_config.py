@@ -23,6 +23,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "tenant_funding_streams": ("stream_id", "stream_name", "funder", "ring_fence", "carry_forward",
                                "match_funding_pct", "reported_in"),
     "tenant_returns": ("pack", "frequency"),
+    "tenant_cost_centres": ("cost_centre", "stream_id"),
 }
 
 
@@ -54,6 +55,8 @@ def load_config(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance) ->
     put("tenant_funding_streams", [(s.id, s.name, s.funder, "|".join(s.ring_fence), str(s.carry_forward).lower(), str(s.match_funding_pct),
           s.reported_in) for s in tenant.funding_streams],
         [f"funding_streams[{i}]" for i in range(len(tenant.funding_streams))])
+    put("tenant_cost_centres", [(c, s.id) for s in tenant.funding_streams for c in s.cost_centres],
+        [f"funding_streams[{i}].cost_centres" for i, s in enumerate(tenant.funding_streams) for _ in s.cost_centres])
     put("tenant_returns", [(r.pack, r.frequency) for r in tenant.returns],
         [f"returns[{i}]" for i in range(len(tenant.returns))])
     return total

@@ -1,0 +1,69 @@
+-- Each funding stream's position per financial year: allocation, committed, spent, remaining,
+-- ring-fence breaches, what may be carried forward and what must be returned, match funding.
+with streams as (select * from {{ ref('int_funding_streams_current') }}),
+allocations as (
+    select stream_id, financial_year, allocation
+    from {{ ref('stg_finance__funding_allocations') }}
+    qualify row_number() over (partition by stream_id, financial_year order by _loaded_at desc, _source_file desc) = 1
+),
+allocated as (
+    select a.*, ag.service_category
+    from {{ ref('int_ledger_spend_allocated') }} as a
+    left join {{ ref('int_agreements_current') }} as ag using (agreement_ref)
+),
+spent as (
+    select allocated.stream_id, allocated.financial_year,
+           sum(allocated.allocated_amount) as spent,
+           sum(allocated.allocated_amount) filter (
+               where len(streams.ring_fence) > 0 and allocated.service_category is not null
+                 and not list_contains(streams.ring_fence, allocated.service_category)) as ring_fence_breach_amount,
+           count(distinct allocated.agreement_ref) filter (
+               where len(streams.ring_fence) > 0 and allocated.service_category is not null
+                 and not list_contains(streams.ring_fence, allocated.service_category)) as ring_fence_breaches
+    from allocated join streams using (stream_id)
+    group by all
+),
+years as (
+    select stream_id, financial_year from allocations
+    union select stream_id, financial_year from spent
+),
+committed as (
+    select f.stream_id, y.financial_year,
+           sum(round(ag.annual_value * f.share
+                     * {{ months_in_year('ag.start_date', 'ag.end_date', 'y.financial_year') }} / 12, 2)) as committed
+    from {{ ref('int_agreement_funding_current') }} as f
+    join {{ ref('int_agreements_current') }} as ag using (agreement_ref)
+    join years as y on y.stream_id = f.stream_id
+    group by all
+),
+position as (
+    select
+        years.financial_year,
+        years.stream_id,
+        streams.stream_name,
+        streams.funder,
+        cast(allocations.allocation as decimal(18, 2)) as allocation,
+        cast(coalesce(committed.committed, 0) as decimal(18, 2)) as committed,
+        cast(coalesce(spent.spent, 0) as decimal(18, 2)) as spent,
+        streams.carry_forward_allowed,
+        streams.match_funding_pct,
+        cast(coalesce(spent.ring_fence_breach_amount, 0) as decimal(18, 2)) as ring_fence_breach_amount,
+        cast(coalesce(spent.ring_fence_breaches, 0) as integer) as ring_fence_breaches
+    from years
+    join streams using (stream_id)
+    left join allocations using (stream_id, financial_year)
+    left join committed using (stream_id, financial_year)
+    left join spent using (stream_id, financial_year)
+)
+select
+    position.*,
+    cast(allocation - spent as decimal(18, 2)) as remaining,
+    cast(allocation - committed as decimal(18, 2)) as uncommitted,
+    cast(case when allocation > 0 then spent / allocation end as decimal(9, 4)) as utilisation,
+    cast(case when carry_forward_allowed and allocation > spent then allocation - spent else 0 end as decimal(18, 2))
+        as carry_forward,
+    cast(case when not carry_forward_allowed and allocation > spent then allocation - spent else 0 end as decimal(18, 2))
+        as underspend_to_return,
+    cast(greatest(spent - coalesce(allocation, 0), 0) as decimal(18, 2)) as overspend,
+    cast(round(spent * match_funding_pct / 100, 2) as decimal(18, 2)) as match_funding_required
+from position

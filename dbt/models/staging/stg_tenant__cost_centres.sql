@@ -1,0 +1,5 @@
+select
+    cost_centre,
+    stream_id,
+    {{ provenance() }}
+from {{ source('raw', 'tenant_cost_centres') }}

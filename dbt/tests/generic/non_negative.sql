@@ -1,0 +1,4 @@
+{#- No value of the column is below zero (nulls are allowed). -#}
+{% test non_negative(model, column_name) %}
+select {{ column_name }} from {{ model }} where {{ column_name }} < 0
+{% endtest %}

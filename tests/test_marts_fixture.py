@@ -1,0 +1,216 @@
+"""The marts on a small hand-built office, against figures worked out by hand.
+
+Every expected number below was computed on paper from the inputs written here, not by
+running the models' SQL another way. The inputs exercise: overlapping exports, a credit
+note split across priorities (the spare penny), the West Yorkshire plan change on
+1 December 2024, an accrual reversed in the next year, a ledger line with no agreement, a
+ring-fence breach, a resubmitted provider return, and disclosure control.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from dagster_project.demo.commissioning import Agreement, Provider
+from dagster_project.demo.generator import write_register
+from dagster_project.extract.landing import new_load_id
+from dagster_project.pipeline import run_refresh
+from dagster_project.returns import template as t
+from dagster_project.settings import TenantPaths
+from dagster_project.tenants import load_tenant
+
+LEDGER_HEADER = "Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,Amount,Description"
+D = Decimal
+
+
+def agreement(ref, provider, category, start, end, value, funding, priorities):
+    return Agreement(ref=ref, provider=provider, service_name=f"Service {ref}", category=category, cohort="All",
+                     districts=("Leeds",), agreement_type="Contract", role="Lead", procurement_route="Open tender",
+                     start=start, end=end, annual_value=D(value), decision_record="DR-1", eia_done=True,
+                     dpia_done=True, modern_slavery="Yes", social_value_score=8, funding=funding,
+                     priorities=priorities, kpis=[("Service users completing support", "70", "%")])
+
+
+def write(path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+
+
+def build_inbox(tenant):
+    inbox = tenant.inbox
+    write(inbox / "funding" / "allocations_2024-25.csv",
+          "stream_id,financial_year,allocation,award_reference,award_date,source\n"
+          "MOJ-VICTIMS-CORE,2024-25,100000.00,MOJ-1,2024-03-01,test\n"
+          "HO-VRU,2024-25,50000.00,HO-1,2024-03-01,test\n")
+    charity = Provider("P1", "Test Charity", "Charity", "1000001", None, ("Leeds",), "Small")
+    agreements = [
+        agreement("A1", charity, "victims_all_crime", dt.date(2024, 4, 1), dt.date(2026, 3, 31), "60000",
+                  [("MOJ-VICTIMS-CORE", D(1))],
+                  [("WY-PCP-2021", "WY21-VICTIMS", D(1)), ("WY-PCP-2024", "WY24-VICTIMS", D("0.75")),
+                   ("WY-PCP-2024", "WY24-SAFE", D("0.25"))]),
+        agreement("A2", charity, "violence_reduction", dt.date(2024, 4, 1), dt.date(2025, 3, 31), "30000",
+                  [("HO-VRU", D("0.6")), ("CSF", D("0.4"))],
+                  [("WY-PCP-2021", "WY21-SAFE", D(1)), ("WY-PCP-2024", "WY24-SAFE", D(1))]),
+        agreement("A3", charity, "community_safety_grant", dt.date(2024, 4, 1), dt.date(2025, 3, 31), "10000",
+                  [("HO-VRU", D(1))],
+                  [("WY-PCP-2021", "WY21-PLACES", D(1)), ("WY-PCP-2024", "WY24-PLACES", D(1))]),
+    ]
+    write_register(agreements, inbox / "agreements" / "register.xlsx")
+    write(inbox / "ledger" / "gl_2024-11.csv", LEDGER_HEADER + "\n"
+          "L1,15/11/2024,2024-25 P08,CC-MOJ-VICTIMS-CORE,5400,Test Charity,A1,INV,5000.00,Nov\n"
+          "L2,20/11/2024,2024-25 P08,CC-HO-VRU,5400,Test Charity,A2,INV,2500.00,Nov\n"
+          "L3,30/11/2024,2024-25 P08,CC-HO-VRU,5400,Test Charity,A3,INV,1000.00,Nov\n"
+          "L4,29/11/2024,2024-25 P08,CC-HO-VRU,5490,Venue Ltd,,INV,123.45,Venue hire\n")
+    write(inbox / "ledger" / "gl_2024-12.csv", LEDGER_HEADER + "\n"
+          "L3,30/11/2024,2024-25 P08,CC-HO-VRU,5400,Test Charity,A3,INV,1000.00,Nov\n"
+          "L5,01/12/2024,2024-25 P09,CC-MOJ-VICTIMS-CORE,5400,Test Charity,A1,INV,5000.00,Dec\n"
+          "L6,10/12/2024,2024-25 P09,CC-MOJ-VICTIMS-CORE,5400,Test Charity,A1,CRN,-333.33,Credit\n"
+          "L7,31/03/2025,2024-25 P12,CC-HO-VRU,5400,Test Charity,A2,ACR,2500.00,Accrual Mar\n")
+    write(inbox / "ledger" / "gl_2025-04.csv", LEDGER_HEADER + "\n"
+          "L8,01/04/2025,2025-26 P01,CC-HO-VRU,5400,Test Charity,A2,REV,-2500.00,Reverse accrual\n"
+          "L9,15/04/2025,2025-26 P01,CC-HO-VRU,5400,Test Charity,A2,INV,2500.00,Mar invoice\n")
+    write(inbox / "census" / "census2021-ts021-ltla.csv",
+          'date,geography,geography code,Ethnic group: Total: All usual residents,'
+          '"Ethnic group: Asian, Asian British or Asian Welsh",'
+          '"Ethnic group: Black, Black British, Black Welsh, Caribbean or African",'
+          'Ethnic group: Mixed or Multiple ethnic groups,Ethnic group: White,Ethnic group: Other ethnic group\n'
+          "2021,Leeds,E08000035,1000,150,25,15,800,10\n")
+    write(inbox / "census" / "census2021-ts007a-ltla.csv",
+          "date,geography,geography code,Age: Total\n2021,Leeds,E08000035,1000\n")
+    write(inbox / "lookup" / "lookup.csv",
+          "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND,LAD22CD,LAD22NM,LAD22NMW,ObjectId\n"
+          "E01011229,Leeds 001A,E01011229,Leeds 001A,U,E08000035,Leeds,,1\n")
+    write(inbox / "police" / "2024-06" / "2024-06-west-yorkshire-street.csv",
+          "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+          "Last outcome category,Context\n"
+          "a1,2024-06,West Yorkshire Police,West Yorkshire Police,-1.5,53.8,On or near X,E01011229,Leeds 001A,Burglary,,\n"
+          "a2,2024-06,West Yorkshire Police,West Yorkshire Police,-1.5,53.8,On or near X,E01011229,Leeds 001A,Burglary,,\n"
+          "a3,2024-06,West Yorkshire Police,West Yorkshire Police,,,No Location,,,Burglary,,\n")
+    for name, supported, completed in (("first", 10, "2025-01-10"), ("resubmitted", 12, "2025-01-20")):
+        values = {("Activity", ("Domestic abuse",), "Service users supported"): supported,
+                  ("Activity", ("Domestic abuse",), "Referrals received"): 15,
+                  ("Outcomes", (t.OUTCOME_MEASURES[0],), "Service users assessed"): 10,
+                  ("Outcomes", (t.OUTCOME_MEASURES[0],), "Service users improved"): 7}
+        for characteristic in t.DEMOGRAPHICS:
+            values[("Demographics", (characteristic, t.NOT_STATED), "Service users")] = supported
+        values[("Demographics", ("Ethnicity", t.NOT_STATED), "Service users")] = supported - 11
+        values[("Demographics", ("Ethnicity", "White"), "Service users")] = 9
+        values[("Demographics", ("Ethnicity", "Asian, Asian British or Asian Welsh"), "Service users")] = 2
+        values[("Demographics", ("District", "Leeds"), "Service users")] = supported
+        t.write_return(inbox / "provider_returns" / f"A1_2024-25-Q3_{name}.xlsx", t.ReturnContent(
+            agreement_ref="A1", provider="Test Charity", service="Service A1", quarter="2024-25-Q3",
+            districts=tuple(d.name for d in tenant.districts), kpis=(("Service users completing support", "70"),),
+            completed_by="Tester", date_completed=completed, values=values))
+
+
+@pytest.fixture(scope="module")
+def marts(tmp_path_factory):
+    import os
+    from _pytest.monkeypatch import MonkeyPatch
+    from dagster_project import settings
+    from tests.conftest import REPO
+    import shutil
+
+    root = tmp_path_factory.mktemp("hand_built")
+    patch = MonkeyPatch()
+    (root / "sources" / "west_yorkshire").mkdir(parents=True)
+    shutil.copyfile(REPO / "sources" / "west_yorkshire" / "tenant.yml", root / "sources" / "west_yorkshire" / "tenant.yml")
+    patch.setattr(settings, "SOURCES_DIR", root / "sources")
+    patch.setenv("PCCW_HOME", str(root / "var"))
+    tenant = load_tenant("west_yorkshire")
+    build_inbox(tenant)
+    result = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
+    assert result.success
+    con = duckdb.connect(str(TenantPaths.for_tenant("west_yorkshire").warehouse), read_only=True)
+    yield con
+    con.close()
+    patch.undo()
+
+
+def rows(con, sql):
+    return con.execute(sql).fetchall()
+
+
+def test_spend_by_priority_by_hand(marts):
+    got = rows(marts, """select financial_year, plan_id, priority_id, stream_id, spend from marts.spend_by_priority
+                         order by 1, 2 nulls first, 3, 4""")
+    assert got == [
+        ("2024-25", None, "UNATTRIBUTED", "HO-VRU", D("123.45")),
+        ("2024-25", "WY-PCP-2021", "WY21-PLACES", "HO-VRU", D("1000.00")),
+        ("2024-25", "WY-PCP-2021", "WY21-SAFE", "CSF", D("1000.00")),
+        ("2024-25", "WY-PCP-2021", "WY21-SAFE", "HO-VRU", D("1500.00")),
+        ("2024-25", "WY-PCP-2021", "WY21-VICTIMS", "MOJ-VICTIMS-CORE", D("5000.00")),
+        ("2024-25", "WY-PCP-2024", "WY24-SAFE", "CSF", D("1000.00")),
+        ("2024-25", "WY-PCP-2024", "WY24-SAFE", "HO-VRU", D("1500.00")),
+        ("2024-25", "WY-PCP-2024", "WY24-SAFE", "MOJ-VICTIMS-CORE", D("1166.67")),
+        ("2024-25", "WY-PCP-2024", "WY24-VICTIMS", "MOJ-VICTIMS-CORE", D("3500.00")),
+        ("2025-26", "WY-PCP-2024", "WY24-SAFE", "CSF", D("0.00")),
+        ("2025-26", "WY-PCP-2024", "WY24-SAFE", "HO-VRU", D("0.00")),
+    ]
+    assert rows(marts, "select sum(spend) from marts.spend_by_priority where financial_year = '2024-25'") == [
+        (D("15790.12"),)]
+
+
+def test_unmatched_ledger_line_is_kept(marts):
+    assert rows(marts, """select transaction_id, match_status, amount from intermediate.int_ledger_lines_matched
+                          where not is_matched""") == [("L4", "no_agreement_reference", D("123.45"))]
+
+
+def test_funding_position_by_hand(marts):
+    got = rows(marts, """select stream_id, allocation, committed, spent, remaining, underspend_to_return,
+                                carry_forward, ring_fence_breaches, ring_fence_breach_amount
+                         from marts.funding_position where financial_year = '2024-25' order by stream_id""")
+    assert got == [
+        ("CSF", None, D("12000.00"), D("2000.00"), None, D("0.00"), D("0.00"), 0, D("0.00")),
+        ("HO-VRU", D("50000.00"), D("28000.00"), D("4123.45"), D("45876.55"), D("45876.55"), D("0.00"), 1,
+         D("1000.00")),
+        ("MOJ-VICTIMS-CORE", D("100000.00"), D("60000.00"), D("9666.67"), D("90333.33"), D("90333.33"), D("0.00"),
+         0, D("0.00")),
+    ]
+
+
+def test_commissioned_services_by_hand(marts):
+    got = rows(marts, """select agreement_ref, actual_spend, value_in_year, service_users_supported,
+                                referrals_received, outcomes_assessed, outcomes_improved, outcome_rate,
+                                returns_received, returns_expected, primary_priority_id, rag_status
+                         from marts.commissioned_services where financial_year = '2024-25' order by 1""")
+    assert got == [
+        ("A1", D("9666.67"), D("60000.00"), 12, 15, 10, 7, D("0.7000"), 1, 4, "WY24-VICTIMS", "Red"),
+        ("A2", D("5000.00"), D("30000.00"), 0, 0, 0, 0, None, 0, 4, "WY24-SAFE", "Red"),
+        ("A3", D("1000.00"), D("10000.00"), 0, 0, 0, 0, None, 0, 4, "WY24-PLACES", "Red"),
+    ]
+
+
+def test_resubmission_supersedes(marts):
+    got = rows(marts, """select source_file, submission_rank, is_current from intermediate.int_provider_returns_received
+                         order by submission_rank""")
+    assert got == [("provider_returns/A1_2024-25-Q3_resubmitted.xlsx", 1, True),
+                   ("provider_returns/A1_2024-25-Q3_first.xlsx", 2, False)]
+
+
+def test_edi_representation_by_hand(marts):
+    got = rows(marts, """select group_name, service_users, share_of_stated, population_share, representation_ratio,
+                                representation_flag, suppress_in_publication
+                         from marts.edi_representation where characteristic = 'Ethnicity' and service_users > 0
+                         order by group_name""")
+    assert got == [
+        ("Asian, Asian British or Asian Welsh", 2, D("0.1818"), D("0.1500"), D("1.212"), "Too few to assess", True),
+        ("Not stated", 1, None, None, None, "Not assessed", True),
+        ("White", 9, D("0.8182"), D("0.8000"), D("1.023"), "Too few to assess", False),
+    ]
+
+
+def test_value_for_money_by_hand(marts):
+    got = rows(marts, """select cost_per_service_user, cost_per_improved_outcome, budget_utilisation, underspend
+                         from marts.value_for_money where agreement_ref = 'A1' and financial_year = '2024-25'""")
+    # 9666.67 / 12 = 805.555.. ; 9666.67 / 7 = 1380.952.. ; 9666.67 / 60000 = 0.16111..
+    assert got == [(D("805.56"), D("1380.95"), D("0.1611"), D("50333.33"))]
+
+
+def test_crime_context_by_hand(marts):
+    got = rows(marts, """select district_code, crime_type, crimes, population, rate_per_1000
+                         from marts.crime_context order by district_code""")
+    assert got == [("E08000035", "Burglary", 2, 1000, D("2.00")), ("UNKNOWN", "Burglary", 1, None, None)]
