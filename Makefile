@@ -36,6 +36,9 @@ test: bootstrap
 ui: bootstrap
 	$(BIN)/dagster dev -m dagster_project.definitions
 
+docs: bootstrap
+	$(BIN)/pccw docs --tenant $(TENANT)
+
 demo-data: bootstrap
 	$(BIN)/pccw demo-data --tenant $(TENANT)
 

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--scale", type=float, default=1.0, help="multiplies the volume of police data")
     demo.add_argument("--out", type=Path, help="folder to write into (default: the tenant's inbox)")
 
+    docs = sub.add_parser("docs", help="build the dbt docs site (one static page) for a tenant's warehouse")
+    docs.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+
     sub.add_parser("tenants", help="list the configured tenants")
     sub.add_parser("dbt-parse", help="prepare the dbt manifest (offline)")
 
@@ -39,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args.tenant, demo_if_absent=not args.no_demo)
         if args.command == "demo-data":
             return cmd_demo(args.tenant, args.seed, args.scale, args.out)
+        if args.command == "docs":
+            return cmd_docs(args.tenant)
         if args.command == "tenants":
             for slug in available_tenants():
                 t = load_tenant(slug)
@@ -62,6 +67,20 @@ def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None) -> int
     print(f"Demo data for {tenant.name} written to {out or tenant.inbox}:")
     for family, n in counts.items():
         print(f"  {family:17} {n} file(s)")
+    return EXIT_OK
+
+
+def cmd_docs(tenant_slug: str) -> int:
+    from dagster_project.dbt_project import generate_docs
+    from dagster_project.settings import TenantPaths
+
+    tenant = load_tenant(tenant_slug)
+    paths = TenantPaths.for_tenant(tenant.slug)
+    if not paths.warehouse.exists():
+        print(f"pccw: no warehouse for {tenant.slug} yet; run `pccw run --tenant {tenant.slug}` first", file=sys.stderr)
+        return EXIT_FAILED
+    page = generate_docs(paths.warehouse, paths.root / "docs")
+    print(f"dbt docs for {tenant.name}: {page} (opens from disk)")
     return EXIT_OK
 
 

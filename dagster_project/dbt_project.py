@@ -56,3 +56,13 @@ def ensure_manifest() -> Path:
     if manifest_is_stale():
         parse_manifest()
     return DBT_PROJECT.manifest_path
+
+
+def generate_docs(warehouse: Path, out_dir: Path) -> Path:
+    """Build the dbt docs site as one static page that opens from disk (no server, no network)."""
+    subprocess.run([dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir", str(settings.DBT_DIR),
+                    "--profiles-dir", str(settings.DBT_DIR)], check=True, env=dbt_env(warehouse), cwd=settings.DBT_DIR)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "index.html"
+    shutil.copyfile(DBT_PROJECT.project_dir / "target" / "static_index.html", target)
+    return target
