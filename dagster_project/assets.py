@@ -4,19 +4,21 @@ Landing assets write the ``raw`` schema (keys ``raw/<table>``), which the dbt so
 of the same names read, so the asset graph runs files -> raw -> staging -> ...
 """
 
+import json
 import os
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest
-from dagster_project.extract.families import FAMILIES, Family
+from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family, raw_row_counts
 from dagster_project.resources import TenantResource
 
 
 def landing_asset(family: Family):
-    specs = [AssetSpec(AssetKey(["raw", table]), group_name="raw", kinds={"duckdb"},
+    upstream = [AssetKey(["raw", table]) for name in family.depends_on for table in BY_NAME[name].tables]
+    specs = [AssetSpec(AssetKey(["raw", table]), group_name="raw", kinds={"duckdb"}, deps=upstream,
                        description=f"{family.description} Raw table raw.{table}.")
              for table in family.tables]
 
@@ -57,4 +59,6 @@ LANDING_ASSETS = [landing_asset(f) for f in FAMILIES]
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant: TenantResource):
     """Every dbt model, seed and test, built into the tenant's warehouse."""
     os.environ["PCCW_WAREHOUSE"] = str(tenant.paths().warehouse)
-    yield from dbt.cli(["build"], context=context).stream()
+    as_of = tenant.load().as_of
+    args = ["build", "--vars", json.dumps({"as_of": as_of.isoformat()})] if as_of else ["build"]
+    yield from dbt.cli(args, context=context).stream()

@@ -33,6 +33,20 @@ def main(argv: list[str] | None = None) -> int:
     docs = sub.add_parser("docs", help="build the dbt docs site (one static page) for a tenant's warehouse")
     docs.add_argument("--tenant", default=settings.DEFAULT_TENANT)
 
+    returns = sub.add_parser("returns", help="provider quarterly returns: template, check, overdue")
+    rsub = returns.add_subparsers(dest="returns_command", required=True)
+    tpl = rsub.add_parser("template", help="write the return template for an agreement and quarter")
+    tpl.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+    tpl.add_argument("--agreement", required=True)
+    tpl.add_argument("--quarter", required=True, help="e.g. 2024-25-Q2")
+    tpl.add_argument("--out", type=Path)
+    chk = rsub.add_parser("check", help="validate one return offline; exit 0 accepted, 1 rejected, 2 not a return")
+    chk.add_argument("file", type=Path)
+    chk.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+    chk.add_argument("--feedback", type=Path, help="also write the feedback and a marked copy into this folder")
+    due = rsub.add_parser("overdue", help="returns not received 30 days after the quarter ended, per provider")
+    due.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+
     sub.add_parser("tenants", help="list the configured tenants")
     sub.add_parser("dbt-parse", help="prepare the dbt manifest (offline)")
 
@@ -42,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args.tenant, demo_if_absent=not args.no_demo)
         if args.command == "demo-data":
             return cmd_demo(args.tenant, args.seed, args.scale, args.out)
+        if args.command == "returns":
+            return cmd_returns(args)
         if args.command == "docs":
             return cmd_docs(args.tenant)
         if args.command == "tenants":
@@ -68,6 +84,39 @@ def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None) -> int
     for family, n in counts.items():
         print(f"  {family:17} {n} file(s)")
     return EXIT_OK
+
+
+def cmd_returns(args) -> int:
+    from dagster_project.returns import service
+    from dagster_project.returns.feedback import feedback_text, write_feedback
+    from dagster_project.returns.validation import NOT_A_RETURN, REJECTED
+
+    tenant = load_tenant(args.tenant)
+    try:
+        if args.returns_command == "template":
+            path = service.issue_template(tenant, args.agreement, args.quarter, args.out)
+            print(f"Template for {args.agreement} {args.quarter}: {path}")
+            return EXIT_OK
+        if args.returns_command == "overdue":
+            rows = service.overdue(tenant)
+            print(f"{len(rows)} return(s) overdue (not received 30 days after the quarter ended):")
+            for provider, ref, quarter, due_date, days in rows:
+                print(f"  {provider:40} {ref:12} {quarter}  due {due_date:%d/%m/%Y}  {days} days overdue")
+            return EXIT_OK
+    except (service.NotReady, ValueError) as exc:
+        print(f"pccw: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if not args.file.exists():
+        print(f"pccw: {args.file}: no such file", file=sys.stderr)
+        return 2
+    verdict, with_register = service.check_file(tenant, args.file)
+    print(feedback_text(verdict), end="")
+    if not with_register:
+        print("(The agreements register was not available, so the agreement and its dates were not checked.)")
+    if args.feedback:
+        for written in write_feedback(verdict, args.file, args.feedback, args.file.name):
+            print(f"written: {written}")
+    return {REJECTED: 1, NOT_A_RETURN: 2}.get(verdict.status, 0)
 
 
 def cmd_docs(tenant_slug: str) -> int:
@@ -111,7 +160,13 @@ def cmd_run(tenant_slug: str, demo_if_absent: bool = True) -> int:
         print(f"pccw: the run failed at: {', '.join(failed) or 'unknown step'}. "
               f"Raw data already landed is kept; see the Dagster logs (make ui).", file=sys.stderr)
         return EXIT_FAILED
-    quarantined = _quarantined(paths, load_id)
+    rejected = _quarantined(paths, load_id, "rejected_return")
+    if rejected:
+        print(f"{len(rejected)} provider return(s) not accepted; each provider's feedback (what to fix, sheet and "
+              f"cell) is beside the return in {paths.quarantine / 'provider_returns'}:")
+        for reason in rejected:
+            print(f"  - {reason}")
+    quarantined = _quarantined(paths, load_id, "bad_file")
     if quarantined:
         print(f"pccw: {len(quarantined)} file(s) quarantined in {paths.quarantine}; the rest loaded:", file=sys.stderr)
         for reason in quarantined:
@@ -120,12 +175,12 @@ def cmd_run(tenant_slug: str, demo_if_absent: bool = True) -> int:
     return EXIT_OK
 
 
-def _quarantined(paths, load_id: str) -> list[str]:
+def _quarantined(paths, load_id: str, kind: str) -> list[str]:
     import duckdb
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
-        return [r[0] for r in con.execute("select reason from meta.quarantined_files where load_id = ? order by 1",
-                                          [load_id]).fetchall()]
+        return [r[0] for r in con.execute("""select reason from meta.quarantined_files
+                                             where load_id = ? and kind = ? order by 1""", [load_id, kind]).fetchall()]
     finally:
         con.close()
 

@@ -9,6 +9,7 @@ from dagster import Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets import LANDING_ASSETS, warehouse_models
+from dagster_project.checks.provider_returns import PROVIDER_RETURN_CHECKS
 from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
 from dagster_project.resources import TenantResource
 
@@ -16,6 +17,7 @@ refresh_job = define_asset_job("refresh", selection="*", description="Land every
 
 defs = Definitions(
     assets=[*LANDING_ASSETS, warehouse_models],
+    asset_checks=PROVIDER_RETURN_CHECKS,
     jobs=[refresh_job],
     resources={
         "tenant": TenantResource(),

@@ -120,6 +120,7 @@ class Tenant:
     config_path: Path
     inbox: Path
     demo: DemoSettings | None = None
+    as_of: dt.date | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def plan_on(self, day: dt.date) -> Plan | None:
@@ -334,6 +335,8 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
     inbox = Path(inbox_setting)
     inbox = inbox if inbox.is_absolute() else folder / inbox
 
+    as_of = r.date(doc, "as_of", "") if doc.get("as_of") is not None else None
+
     demo = None
     if doc.get("demo") is not None:
         demo = _parse_demo(r, r.mapping(doc["demo"], "demo"), {s.id for s in streams})
@@ -345,7 +348,7 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
                           hint="a data.police.uk force slug like west-yorkshire"),
         force_reported_by=reported_by, districts=tuple(districts), plans=tuple(plans),
         funding_streams=tuple(streams), returns=tuple(returns), folder=folder, config_path=path,
-        inbox=inbox, demo=demo, raw=doc,
+        inbox=inbox, demo=demo, as_of=as_of, raw=doc,
     )
 
 

@@ -1,6 +1,8 @@
 """The whole refresh through Dagster and dbt, into a temporary warehouse, for every tenant."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -52,6 +54,20 @@ def test_west_yorkshire_end_to_end_and_idempotent(isolated, monkeypatch, capsys)
         plans = con.execute("select plan_id, valid_from from staging.stg_tenant__plans order by 2").fetchall()
         assert [p for p, _ in plans] == ["WY-PCP-2021", "WY-PCP-2024"]
         landed = con.execute("select count(*) from meta.landed_files").fetchone()[0]
+        # The demo's two faulty returns are rejected with feedback, never reach raw, and their
+        # corrected resubmissions are what the marts use.
+        rejected = con.execute("""select source_file, quarantined_path from meta.quarantined_files
+                                  where kind = 'rejected_return' order by 1""").fetchall()
+        assert len(rejected) == 2
+        for source_file, kept in rejected:
+            assert Path(kept + ".feedback.txt").exists() and Path(kept + ".marked.xlsx").exists()
+            assert con.execute("select count(*) from raw.provider_return_cells where _source_file = ?",
+                               [source_file]).fetchone()[0] == 0
+            corrected = source_file.replace(".xlsx", "_resubmitted.xlsx")
+            assert con.execute("""select is_current from intermediate.int_provider_returns_received
+                                  where source_file = ?""", [corrected]).fetchone() == (True,)
+        assert con.execute("select count(*) from marts.provider_returns_due where status = 'Overdue'").fetchone() \
+            == (1,)
     finally:
         con.close()
 
@@ -70,7 +86,7 @@ def test_west_yorkshire_end_to_end_and_idempotent(isolated, monkeypatch, capsys)
 
 
 MARTS = ("commissioned_services", "spend_by_priority", "edi_representation", "value_for_money", "funding_position",
-         "forward_plan", "crime_context")
+         "forward_plan", "crime_context", "provider_returns_due")
 
 
 def mart_counts(slug: str) -> dict[str, int]:

@@ -104,11 +104,15 @@ def fill(tenant: Tenant, a: Agreement, quarter: Quarter, rng: random.Random) -> 
         values[("Demographics", ("District", group), "Service users")] = n
     budget_parts = _money_split(a.annual_value, FINANCE_SHARES)
     pace = Decimal(str(round(rng.uniform(0.82, 1.04), 3)))
+    totals = {"Annual budget": Decimal(0), "Spend this quarter": Decimal(0), "Forecast full year": Decimal(0)}
     for category, budget in zip(t.SPEND_CATEGORIES, budget_parts):
-        spend = (budget / 4 * pace).quantize(Decimal("0.01"))
-        values[("Finance", (category,), "Annual budget")] = float(budget)
-        values[("Finance", (category,), "Spend this quarter")] = float(spend)
-        values[("Finance", (category,), "Forecast full year")] = float((budget * pace).quantize(Decimal("0.01")))
+        figures = {"Annual budget": budget, "Spend this quarter": (budget / 4 * pace).quantize(Decimal("0.01")),
+                   "Forecast full year": (budget * pace).quantize(Decimal("0.01"))}
+        for column, amount in figures.items():
+            values[("Finance", (category,), column)] = float(amount)
+            totals[column] += amount
+    for column, amount in totals.items():
+        values[("Finance", (t.FINANCE_TOTAL,), column)] = float(amount)
     for kpi, target, unit in a.kpis:
         tgt = float(target)
         values[("KPIs", (kpi,), "Actual")] = round(min(100.0, tgt * rng.uniform(0.96, 1.15)), 1) if unit == "%" \
@@ -149,6 +153,7 @@ def write_returns(tenant: Tenant, agreements: list[Agreement], years: list[Finan
             paths.append(name)
             content.date_completed = (dt.date.fromisoformat(content.date_completed)
                                       + dt.timedelta(days=14)).isoformat()
+            content.submission_type = "Resubmission"
             name = folder / q.label / f"{a.ref}_{q.label}_resubmitted.xlsx"
         t.write_return(name, content)
         paths.append(name)

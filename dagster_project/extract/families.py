@@ -23,6 +23,8 @@ class Family:
     find: Callable[[Tenant], list[Path]]
     loader: Loader
     inbox_folder: str | None = None   # sub-folder of the inbox; None for the tenant folder itself
+    make_screen: Callable | None = None  # (TenantPaths) -> a landing.Screen that validates a batch first
+    depends_on: tuple[str, ...] = ()     # families whose raw tables this one's checks read
 
     def root(self, tenant: Tenant) -> Path:
         return tenant.inbox / self.inbox_folder if self.inbox_folder else tenant.folder
@@ -64,7 +66,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("provider_returns", "Provider quarterly monitoring returns (xlsx), one cell per raw row.",
            {provider_returns.TABLE: provider_returns.COLUMNS},
            _glob("provider_returns", "**/*"), provider_returns.load_return,
-           "provider_returns"),
+           "provider_returns", make_screen=provider_returns.ReturnScreen, depends_on=("agreements",)),
     Family("police", "data.police.uk street-level crime and outcomes CSVs (YYYY-MM/ folders).",
            {spec.table: spec.columns for spec in (police.STREET, police.OUTCOMES)},
            _glob("police", "*/*.csv", "*.csv"), _load_police, "police"),

@@ -24,8 +24,10 @@ def ingest_family(tenant: Tenant, family: Family, load_id: str) -> LoadReport:
     try:
         ensure_raw_tables(con)
         base = tenant.inbox if family.inbox_folder else tenant.folder
-        report = ingest_files(con, paths, family.name, base, family.find(tenant), family.loader,
-                              load_id, move_bad_files=family.name != "tenant_config")
+        screen = family.make_screen(paths) if family.make_screen else None
+        report = ingest_files(con, paths, family.name, base, family.find(tenant),
+                              screen.load if screen else family.loader, load_id,
+                              move_bad_files=family.name != "tenant_config", screen=screen)
     finally:
         con.close()
     log.info(report.summary())

@@ -15,7 +15,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 import duckdb
 
@@ -59,17 +59,36 @@ class LoadReport:
     landed: list[tuple[str, int]] = field(default_factory=list)      # (file, rows)
     skipped: list[str] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    rejected_returns: list[tuple[str, str]] = field(default_factory=list)  # (file, summary): feedback sent
+    warned: list[tuple[str, str]] = field(default_factory=list)            # loaded, with warnings
 
     @property
     def rows(self) -> int:
         return sum(n for _, n in self.landed)
 
     def summary(self) -> str:
-        return (f"{self.family}: {len(self.landed)} landed ({self.rows} rows), "
+        text = (f"{self.family}: {len(self.landed)} landed ({self.rows} rows), "
                 f"{len(self.skipped)} skipped as already landed, {len(self.quarantined)} quarantined")
+        if self.rejected_returns or self.warned:
+            text += f", {len(self.rejected_returns)} returns rejected, {len(self.warned)} accepted with warnings"
+        return text
 
 
 Loader = Callable[[duckdb.DuckDBPyConnection, Path, Provenance], int]
+
+
+class Screen(Protocol):
+    """A family's check of a whole batch of new files before any is loaded (provider returns).
+
+    ``screen`` returns a verdict per relative file name; a verdict with ``rejected`` true is
+    quarantined with ``summary()`` as its reason and ``kind`` as its kind.
+    """
+
+    def screen(self, con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]) -> dict: ...
+
+    def quarantined(self, con: duckdb.DuckDBPyConnection, verdict, kept: Path, sha: str, load_id: str) -> None: ...
+
+    def loaded(self, con: duckdb.DuckDBPyConnection, verdict, prov: Provenance, path: Path) -> None: ...
 
 
 def new_load_id(now: dt.datetime | None = None) -> str:
@@ -98,7 +117,13 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         create table if not exists meta.quarantined_files (
             sha256 varchar, family varchar not null, source_file varchar not null,
             quarantined_path varchar not null, reason varchar not null,
-            load_id varchar not null, quarantined_at timestamp not null)""")
+            load_id varchar not null, quarantined_at timestamp not null, kind varchar default 'bad_file')""")
+    con.execute("alter table meta.quarantined_files add column if not exists kind varchar default 'bad_file'")
+    con.execute("""
+        create table if not exists meta.provider_return_feedback (
+            sha256 varchar not null, source_file varchar not null, status varchar not null, severity varchar,
+            sheet varchar, cell varchar, value varchar, rule varchar, fix varchar, load_id varchar not null,
+            recorded_at timestamp not null, feedback_path varchar)""")
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str]) -> None:
@@ -125,9 +150,11 @@ def ingest_files(
     loader: Loader,
     load_id: str,
     move_bad_files: bool = True,
+    screen: Screen | None = None,
 ) -> LoadReport:
     """Land and load each file; see the module docstring for the guarantees."""
     report = LoadReport(family, load_id)
+    pending: list[tuple[Path, str, str]] = []
     for path in sorted(files):
         relative = _relative(path, inbox)
         try:
@@ -136,15 +163,30 @@ def ingest_files(
             _quarantine(con, paths, family, path, relative, None, f"{relative}: cannot read the file ({exc.strerror})",
                         load_id, report, move_bad_files)
             continue
-        if con.execute("select 1 from meta.landed_files where sha256 = ?", [sha]).fetchone():
+        if con.execute("select 1 from meta.landed_files where sha256 = ?", [sha]).fetchone() \
+                or any(sha == other for _, _, other in pending):
             log.info("%s: %s skipped, already landed (sha256 %s)", family, relative, sha[:12])
             report.skipped.append(relative)
+            continue
+        pending.append((path, relative, sha))
+    verdicts = screen.screen(con, [(p, r) for p, r, _ in pending]) if screen and pending else {}
+    for path, relative, sha in pending:
+        verdict = verdicts.get(relative)
+        if verdict is not None and verdict.rejected:
+            kept = _quarantine(con, paths, family, path, relative, sha, verdict.summary(), load_id, report,
+                               move_bad_files, kind=verdict.kind)
+            screen.quarantined(con, verdict, kept, sha, load_id)
+            if verdict.kind == "rejected_return":
+                report.quarantined.pop()
+                report.rejected_returns.append((relative, verdict.summary()))
             continue
         landed = paths.landing / family / f"{sha}{''.join(path.suffixes[-1:]).lower()}"
         provenance = Provenance(relative, sha, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), load_id)
         con.begin()
         try:
             rows = loader(con, path, provenance)
+            if verdict is not None:
+                screen.loaded(con, verdict, provenance, path)
             con.execute(
                 "insert into meta.landed_files values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [sha, family, relative, str(landed.relative_to(paths.root)), path.stat().st_size, rows,
@@ -166,6 +208,8 @@ def ingest_files(
             raise
         log.info("%s: %s landed, %d rows (sha256 %s)", family, relative, rows, sha[:12])
         report.landed.append((relative, rows))
+        if verdict is not None and verdict.warnings:
+            report.warned.append((relative, verdict.summary()))
     return report
 
 
@@ -181,7 +225,7 @@ def _archive(source: Path, target: Path) -> None:
 
 
 def _quarantine(con, paths: TenantPaths, family: str, path: Path, relative: str, sha: str | None,
-                reason: str, load_id: str, report: LoadReport, move: bool = True) -> None:
+                reason: str, load_id: str, report: LoadReport, move: bool = True, kind: str = "bad_file") -> Path:
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     folder = paths.quarantine / family
     folder.mkdir(parents=True, exist_ok=True)
@@ -196,10 +240,11 @@ def _quarantine(con, paths: TenantPaths, family: str, path: Path, relative: str,
     target.with_name(target.name + ".reason.txt").write_text(
         f"file: {relative}\nsha256: {sha or 'unreadable'}\nload: {load_id}\nwhen: {now:%Y-%m-%d %H:%M:%S} UTC\n"
         f"problem: {reason}\n", encoding="utf-8")
-    con.execute("insert into meta.quarantined_files values (?, ?, ?, ?, ?, ?, ?)",
-                [sha, family, relative, str(target), reason, load_id, now])
+    con.execute("insert into meta.quarantined_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [sha, family, relative, str(target), reason, load_id, now, kind])
     log.error("%s: quarantined %s: %s", family, relative, reason)
     report.quarantined.append((relative, reason))
+    return target
 
 
 def _relative(path: Path, inbox: Path) -> str:

@@ -7,6 +7,7 @@ validation step's job.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from dagster_project.extract.landing import BadInput, Provenance
 from dagster_project.extract.workbooks import cell_text, insert_rows, open_workbook
 from dagster_project.returns import template as t
+from dagster_project.settings import TenantPaths
 
 TABLE = "provider_return_cells"
 COLUMNS = ("sheet", "cell", "row_group", "row_label", "column_label", "value")
@@ -23,10 +25,13 @@ COLUMNS = ("sheet", "cell", "row_group", "row_label", "column_label", "value")
 def read_cells(path: Path, name: str) -> tuple[list[tuple], list[str]]:
     wb = open_workbook(path, name)
     try:
+        if t.COVER_SHEET not in wb.sheetnames:
+            raise BadInput(name, f"there is no Cover sheet: this does not look like the quarterly monitoring return "
+                                 f"template (sheets found: {', '.join(wb.sheetnames)})")
         missing = [s for s in t.SHEETS if s != "Guidance" and s not in wb.sheetnames]
         if missing:
-            raise BadInput(name, f"missing sheet(s): {', '.join(missing)}. This does not look like the quarterly "
-                                 f"monitoring return template (sheets found: {', '.join(wb.sheetnames)})")
+            raise BadInput(name, f"missing sheet(s): {', '.join(missing)}; sheets must not be renamed or removed "
+                                 f"(sheets found: {', '.join(wb.sheetnames)})")
         rows: list[tuple] = []
         cover = wb[t.COVER_SHEET]
         for offset, values in enumerate(cover.iter_rows(min_row=t.COVER_FIRST_ROW, max_row=t.COVER_FIRST_ROW + 20,
@@ -78,3 +83,61 @@ def _grid_cells(ws, grid: t.Grid, name: str) -> list[tuple]:
 def load_return(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance) -> int:
     rows, locators = read_cells(path, prov.source_file)
     return insert_rows(con, TABLE, COLUMNS, rows, prov, locators)
+
+
+def register_dates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[dt.date, dt.date]]:
+    """Agreement dates from the latest agreements register loaded."""
+    rows = con.execute("""
+        select agreement_ref,
+               coalesce(try_cast(start_date as date), cast(try_strptime(start_date, '%d/%m/%Y') as date)),
+               coalesce(try_cast(end_date as date), cast(try_strptime(end_date, '%d/%m/%Y') as date))
+        from raw.agreements
+        qualify _source_sha256 = first_value(_source_sha256) over (order by _loaded_at desc, _source_file desc)
+    """).fetchall()
+    return {ref: (start, end) for ref, start, end in rows if start and end}
+
+
+class ReturnScreen:
+    """Validates a batch of new returns before loading (see ``landing.Screen``) and keeps the feedback."""
+
+    def __init__(self, paths: TenantPaths, today: dt.date | None = None):
+        self.paths, self.today = paths, today
+        self.verdicts: dict = {}
+
+    def screen(self, con, files):
+        from dagster_project.returns.validation import validate
+
+        verdicts = validate(files, register_dates(con), self.today)
+        self.verdicts = {v.file: v for v in verdicts}
+        return self.verdicts
+
+    def load(self, con, path: Path, prov: Provenance) -> int:
+        verdict = self.verdicts.get(prov.source_file)
+        if verdict is None or not verdict.rows:
+            return load_return(con, path, prov)
+        rows = verdict.rows
+        return insert_rows(con, TABLE, COLUMNS, rows, prov, [f"{r[0]}!{r[1]}" for r in rows])
+
+    def quarantined(self, con, verdict, kept: Path, sha: str, load_id: str) -> None:
+        from dagster_project.returns.feedback import write_feedback
+
+        written = write_feedback(verdict, kept, kept.parent, kept.name)
+        self._record(con, verdict, sha, load_id, written[0])
+
+    def loaded(self, con, verdict, prov: Provenance, path: Path) -> None:
+        from dagster_project.returns.feedback import write_feedback
+
+        feedback = None
+        if verdict.warnings:
+            folder = self.paths.root / "feedback" / "provider_returns"
+            stem = f"{prov.loaded_at:%Y%m%dT%H%M%S}-{prov.sha256[:8]}__{path.name}"
+            feedback = write_feedback(verdict, path, folder, stem)[0]
+        self._record(con, verdict, prov.sha256, prov.load_id, feedback)
+
+    def _record(self, con, verdict, sha: str, load_id: str, feedback: Path | None) -> None:
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        problems = verdict.problems or [None]
+        con.executemany("insert into meta.provider_return_feedback values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            [sha, verdict.file, verdict.status, p and p.severity, p and p.sheet, p and p.cell,
+             None if p is None or p.value is None else str(p.value), p and p.rule, p and p.fix, load_id, now,
+             str(feedback) if feedback else None] for p in problems])

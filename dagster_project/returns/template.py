@@ -13,7 +13,8 @@ from typing import Mapping
 
 from dagster_project.xlsx_files import save_workbook
 
-TEMPLATE_VERSION = "PQR-2024.1"
+TEMPLATE_VERSION = "PQR-2024.2"
+ACCEPTED_VERSIONS = (TEMPLATE_VERSION,)
 HEADER_ROW = 3
 
 CRIME_TYPES = (
@@ -29,6 +30,7 @@ SPEND_CATEGORIES = (
     "Staff costs", "Volunteer costs", "Premises", "Travel", "Training and supervision",
     "Management and overheads", "Other direct costs",
 )
+FINANCE_TOTAL = "Total"
 NOT_STATED = "Not stated"
 DEMOGRAPHICS: dict[str, tuple[str, ...]] = {
     "Age band": ("Under 18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75 and over", NOT_STATED),
@@ -53,7 +55,9 @@ class Grid:
 
 COVER_SHEET = "Cover"
 COVER_FIELDS = ("Template version", "Agreement reference", "Provider", "Service", "Quarter",
-                "Completed by", "Date completed")
+                "Completed by", "Date completed", "Submission type")
+SUBMISSION_TYPES = ("First submission", "Resubmission")
+PROVIDER_COVER_FIELDS = ("Completed by", "Date completed", "Submission type")
 COVER_FIRST_ROW = 3
 UNDERSPEND_LABEL = "Underspend explanation"
 
@@ -87,6 +91,7 @@ class ReturnContent:
     date_completed: str = ""
     values: Mapping[tuple[str, tuple[str, ...], str], object] | None = None   # (sheet, labels, column) -> value
     underspend_explanation: str | None = None
+    submission_type: str = "First submission"
     template_version: str = TEMPLATE_VERSION
 
     def rows_for(self, grid: Grid) -> list[tuple[str, ...]]:
@@ -97,7 +102,7 @@ class ReturnContent:
         if grid is DEMOGRAPHIC_GRID:
             return demographic_rows(self.districts)
         if grid is FINANCE:
-            return [(c,) for c in SPEND_CATEGORIES]
+            return [(c,) for c in (*SPEND_CATEGORIES, FINANCE_TOTAL)]
         if grid is KPIS:
             return [(k,) for k, _ in self.kpis]
         raise KeyError(grid.sheet)
@@ -121,6 +126,7 @@ def write_return(path: Path, content: ReturnContent) -> None:
     """Write the workbook. With ``content.values`` empty it is the blank template."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     fill = PatternFill("solid", fgColor="FFF2CC")
     bold = Font(bold=True)
@@ -139,19 +145,37 @@ def write_return(path: Path, content: ReturnContent) -> None:
         "Template version": content.template_version, "Agreement reference": content.agreement_ref,
         "Provider": content.provider, "Service": content.service, "Quarter": content.quarter,
         "Completed by": content.completed_by or None, "Date completed": content.date_completed or None,
+        "Submission type": content.submission_type,
     }
     for offset, label in enumerate(COVER_FIELDS):
         row = COVER_FIRST_ROW + offset
         cover.cell(row=row, column=1, value=label).font = bold
         cell = cover.cell(row=row, column=2, value=cover_values[label])
-        if label in ("Completed by", "Date completed"):
+        if label in PROVIDER_COVER_FIELDS:
             cell.fill, cell.protection = fill, Protection(locked=False)
+        if label == "Submission type":
+            choice = DataValidation(type="list", formula1='"' + ",".join(SUBMISSION_TYPES) + '"', allow_blank=False,
+                                    showErrorMessage=True, error="Choose First submission or Resubmission.")
+            cover.add_data_validation(choice)
+            choice.add(cell)
+        if label == "Date completed":
+            on_date = DataValidation(type="date", operator="greaterThan", formula1="43831", showErrorMessage=True,
+                                     error="Enter the date you completed the return, e.g. 15/07/2024.")
+            cover.add_data_validation(on_date)
+            on_date.add(cell)
     cover.column_dimensions["A"].width = 24
     cover.column_dimensions["B"].width = 48
     cover.protection.sheet = True
 
     for grid in GRIDS:
         ws = wb.create_sheet(grid.sheet)
+        if grid is FINANCE:
+            rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True,
+                                  error="Enter pounds and pence, 0 or more, without the £ sign.")
+        else:
+            rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True,
+                                  error="Enter a whole number of people, 0 or more.")
+        ws.add_data_validation(rule)
         ws.cell(row=1, column=1, value=f"{grid.sheet} - {content.quarter}").font = Font(bold=True, size=12)
         headers = grid.labels + grid.values
         for col, header in enumerate(headers, start=1):
@@ -169,6 +193,8 @@ def write_return(path: Path, content: ReturnContent) -> None:
                     continue
                 cell = ws.cell(row=r, column=col, value=values.get((grid.sheet, labels, column)))
                 cell.fill, cell.protection = fill, Protection(locked=False)
+                if not (grid is KPIS and column == "Actual"):
+                    rule.add(cell)
                 if grid is FINANCE:
                     cell.number_format = '"£"#,##0.00'
         if grid is FINANCE:

@@ -1,0 +1,90 @@
+"""What the ``pccw returns`` commands do: issue a template, check a file, list overdue returns."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.periods import Quarter
+from dagster_project.returns import template as t
+from dagster_project.returns.validation import Verdict, validate
+from dagster_project.settings import TenantPaths
+from dagster_project.tenants import Tenant
+
+
+class NotReady(RuntimeError):
+    """The warehouse lacks what the command needs (for example, no agreements register yet)."""
+
+
+def _connect(tenant: Tenant) -> duckdb.DuckDBPyConnection:
+    warehouse = TenantPaths.for_tenant(tenant.slug).warehouse
+    if not warehouse.exists():
+        raise NotReady(f"no warehouse for {tenant.slug} yet; run `pccw run --tenant {tenant.slug}` first")
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def template_content(tenant: Tenant, agreement_ref: str, quarter_label: str) -> t.ReturnContent:
+    quarter = Quarter.parse(quarter_label)
+    con = _connect(tenant)
+    try:
+        row = con.execute("""select provider_name, service_name, start_date, end_date
+                             from intermediate.int_agreements_current where agreement_ref = ?""",
+                          [agreement_ref]).fetchone()
+        if row is None:
+            raise NotReady(f"agreement {agreement_ref!r} is not in the latest agreements register")
+        provider, service, start, end = row
+        if not (start <= quarter.end and end >= quarter.start):
+            raise NotReady(f"agreement {agreement_ref} runs {start:%d/%m/%Y} to {end:%d/%m/%Y}, "
+                           f"not in {quarter.label}")
+        kpis = con.execute("""select kpi, cast(target as varchar) from intermediate.int_agreement_kpis_current
+                              where agreement_ref = ? order by kpi""", [agreement_ref]).fetchall()
+    finally:
+        con.close()
+    return t.ReturnContent(agreement_ref=agreement_ref, provider=provider, service=service, quarter=quarter.label,
+                           districts=tuple(d.name for d in tenant.districts),
+                           kpis=tuple((k, str(float(v)).removesuffix(".0")) for k, v in kpis))
+
+
+def issue_template(tenant: Tenant, agreement_ref: str, quarter_label: str, out: Path | None = None) -> Path:
+    content = template_content(tenant, agreement_ref, quarter_label)
+    out = out or (TenantPaths.for_tenant(tenant.slug).root / "templates" / content.quarter
+                  / f"{agreement_ref}_{content.quarter}.xlsx")
+    t.write_return(out, content)
+    return out
+
+
+def register(tenant: Tenant) -> dict[str, tuple[dt.date, dt.date]] | None:
+    warehouse = TenantPaths.for_tenant(tenant.slug).warehouse
+    if not warehouse.exists():
+        return None
+    from dagster_project.extract.provider_returns import register_dates
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return register_dates(con)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def check_file(tenant: Tenant | None, path: Path, today: dt.date | None = None) -> tuple[Verdict, bool]:
+    """Validate one file offline. Returns the verdict and whether the agreements register was available."""
+    agreements = register(tenant) if tenant else None
+    verdicts = validate([(path, path.name)], agreements or {}, today)
+    verdict = verdicts[0]
+    if agreements is None:   # without a register, do not reject for an unknown agreement
+        verdict.problems = [p for p in verdict.problems if "no agreement with this reference" not in p.rule
+                            and "was not running in" not in p.rule]
+        verdict.settle()
+    return verdict, agreements is not None
+
+
+def overdue(tenant: Tenant) -> list[tuple]:
+    con = _connect(tenant)
+    try:
+        return con.execute("""select provider_name, agreement_ref, quarter, due_date, days_overdue
+                              from marts.provider_returns_due where status = 'Overdue'
+                              order by provider_name, agreement_ref, quarter""").fetchall()
+    finally:
+        con.close()
