@@ -146,3 +146,21 @@ def test_police_file_with_a_foreign_header(tenant):
     (folder / "2024-05-west-yorkshire-street.csv").write_text("Crime ID,Month,Crime type\r\nabc,2024-05,Drugs\r\n")
     reason = only_reason(ingest_family(tenant, BY_NAME["police"], new_load_id()))
     assert "line 1" in reason and "missing column(s): Reported by" in reason
+
+
+def test_register_with_an_unknown_funding_stream_names_the_cell(tenant):
+    from dagster_project.demo.generator import write_register
+    from dagster_project.demo.commissioning import build_commissioning
+    from dagster_project.demo.generator import demo_years
+    import random
+    from openpyxl import load_workbook
+
+    ingest_family(tenant, BY_NAME["tenant_config"], new_load_id())
+    agreements = build_commissioning(tenant, demo_years(tenant), random.Random(1))
+    path = tenant.inbox / "agreements" / "register.xlsx"
+    write_register(agreements, path)
+    wb = load_workbook(path)
+    wb["Funding split"]["B3"] = "MOJ-VICTIMS"
+    wb.save(path)
+    reason = only_reason(ingest_family(tenant, BY_NAME["agreements"], new_load_id()))
+    assert "Funding split!B3" in reason and "'Stream ID' is 'MOJ-VICTIMS', which is not known" in reason

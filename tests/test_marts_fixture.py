@@ -89,9 +89,10 @@ def build_inbox(tenant):
           "a1,2024-06,West Yorkshire Police,West Yorkshire Police,-1.5,53.8,On or near X,E01011229,Leeds 001A,Burglary,,\n"
           "a2,2024-06,West Yorkshire Police,West Yorkshire Police,-1.5,53.8,On or near X,E01011229,Leeds 001A,Burglary,,\n"
           "a3,2024-06,West Yorkshire Police,West Yorkshire Police,,,No Location,,,Burglary,,\n")
-    for name, supported, completed in (("first", 10, "2025-01-10"), ("resubmitted", 12, "2025-01-20")):
+    supported = 12
+    for name, referrals, completed in (("first", 14, "2025-01-10"), ("resubmitted", 15, "2025-01-20")):
         values = {("Activity", ("Domestic abuse",), "Service users supported"): supported,
-                  ("Activity", ("Domestic abuse",), "Referrals received"): 15,
+                  ("Activity", ("Domestic abuse",), "Referrals received"): referrals,
                   ("Outcomes", (t.OUTCOME_MEASURES[0],), "Service users assessed"): 10,
                   ("Outcomes", (t.OUTCOME_MEASURES[0],), "Service users improved"): 7}
         for characteristic in t.DEMOGRAPHICS:

@@ -114,12 +114,59 @@ def read_sheet_rows(wb, spec: SheetSpec, name: str) -> tuple[list[tuple], list[s
 def load_register(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance) -> int:
     wb = open_workbook(path, prov.source_file)
     try:
-        total = 0
+        sheets = {}
         for spec in REGISTER_SHEETS:
-            rows, locators = read_sheet_rows(wb, spec, prov.source_file)
-            if spec.table == "agreements" and not rows:
-                raise BadInput(prov.source_file, "the Agreements sheet has no agreements", f"{spec.sheet}!A2")
-            total += insert_rows(con, spec.table, spec.columns, rows, prov, locators)
-        return total
+            sheets[spec.table] = (spec, *read_sheet_rows(wb, spec, prov.source_file))
+        if not sheets["agreements"][1]:
+            raise BadInput(prov.source_file, "the Agreements sheet has no agreements", "Agreements!A2")
+        check_references(con, sheets, prov.source_file)
+        return sum(insert_rows(con, spec.table, spec.columns, rows, prov, locators)
+                   for spec, rows, locators in sheets.values())
     finally:
         wb.close()
+
+
+def check_references(con: duckdb.DuckDBPyConnection, sheets: dict, name: str) -> None:
+    """Every id the register uses must exist: providers, agreements, and the tenant's streams, plans,
+    priorities and service categories (from the latest tenant.yml landed), so a typo is caught here,
+    naming its cell, rather than breaking the models."""
+    def ids(table, column):
+        spec, rows, _ = sheets[table]
+        return {r[spec.columns.index(column)] for r in rows}
+
+    known = {
+        ("agreements", "provider_id"): ids("providers", "provider_id"),
+        ("agreement_funding", "agreement_ref"): ids("agreements", "agreement_ref"),
+        ("agreement_priorities", "agreement_ref"): ids("agreements", "agreement_ref"),
+        ("agreement_kpis", "agreement_ref"): ids("agreements", "agreement_ref"),
+    }
+    config = _tenant_ids(con)
+    if config:
+        known[("agreement_funding", "stream_id")] = config["streams"]
+        known[("agreement_priorities", "plan_id")] = config["plans"]
+        known[("agreement_priorities", "priority_id")] = config["priorities"]
+    from dagster_project.tenants import service_categories
+    known[("agreements", "service_category")] = set(service_categories())
+    for (table, column), allowed in known.items():
+        spec, rows, locators = sheets[table]
+        i = spec.columns.index(column)
+        for row, locator in zip(rows, locators):
+            if row[i] not in allowed:
+                sheet, cell = locator.split("!")
+                choices = ", ".join(sorted(allowed)[:12]) + (" ..." if len(allowed) > 12 else "")
+                raise BadInput(name, f"'{spec.header[i]}' is {row[i]!r}, which is not known; expected one of: {choices}",
+                               f"{sheet}!{column_letter(i)}{cell[1:]}")
+
+
+def _tenant_ids(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    try:
+        streams = con.execute("""select stream_id from raw.tenant_funding_streams qualify _source_sha256 =
+            first_value(_source_sha256) over (order by _loaded_at desc)""").fetchall()
+        priorities = con.execute("""select plan_id, priority_id from raw.tenant_priorities qualify _source_sha256 =
+            first_value(_source_sha256) over (order by _loaded_at desc)""").fetchall()
+    except duckdb.Error:
+        return {}
+    if not streams:
+        return {}
+    return {"streams": {s for (s,) in streams}, "plans": {p for p, _ in priorities},
+            "priorities": {q for _, q in priorities}}

@@ -62,7 +62,7 @@ FAMILIES: tuple[Family, ...] = (
            _glob("ledger", "*.csv", "*.CSV"), _csv(ledger.LEDGER), "ledger"),
     Family("agreements", "The agreements register: providers, agreements, funding splits, priority weights, KPIs.",
            {sheet.table: sheet.columns for sheet in agreements.REGISTER_SHEETS},
-           _glob("agreements", "*.xlsx"), agreements.load_register, "agreements"),
+           _glob("agreements", "*.xlsx"), agreements.load_register, "agreements", depends_on=("tenant_config",)),
     Family("provider_returns", "Provider quarterly monitoring returns (xlsx), one cell per raw row.",
            {provider_returns.TABLE: provider_returns.COLUMNS},
            _glob("provider_returns", "**/*"), provider_returns.load_return,

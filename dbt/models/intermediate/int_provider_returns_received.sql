@@ -35,5 +35,8 @@ ranked as (
 select
     ranked.*,
     submission_rank = 1 as is_current,
-    lag(return_file_sha256) over (partition by agreement_ref, quarter order by submission_rank) as superseded_by_sha256
+    lag(return_file_sha256) over (partition by agreement_ref, quarter order by submission_rank) as superseded_by_sha256,
+    -- Which submission was current when: from its load until the load of the one that replaced it.
+    loaded_at as current_from,
+    lag(loaded_at) over (partition by agreement_ref, quarter order by submission_rank) as current_until
 from ranked
