@@ -7,7 +7,8 @@ of the same names read, so the asset graph runs files -> raw -> staging -> ...
 import json
 import os
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import (AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset,
+                     multi_asset)
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest
@@ -62,3 +63,34 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant
     as_of = tenant.load().as_of
     args = ["build", "--vars", json.dumps({"as_of": as_of.isoformat()})] if as_of else ["build"]
     yield from dbt.cli(args, context=context).stream()
+
+
+def pack_asset(pack: str):
+    from dagster import Failure
+
+    from dagster_project.packs.due import due_packs
+    from dagster_project.packs.render import PackBlocked, render_pack
+    from dagster_project.packs.spec import PACKS_DIR, load_spec
+
+    latest = max((load_spec(p) for p in (PACKS_DIR / pack).glob("*.yml")), key=lambda s: s.valid_from)
+    deps = [AssetKey(["returns", model]) for model in latest.models]
+
+    @asset(name=f"pack_{pack.replace('-', '_')}", group_name="packs", deps=deps, kinds={"xlsx", "html", "pdf"},
+           description=f"{latest.title}: every period due, rendered to reports/out/<tenant>/{pack}/<period>/.")
+    def _pack(context: AssetExecutionContext, tenant: TenantResource) -> MaterializeResult:
+        t = tenant.load()
+        rendered, blocked = [], []
+        for _, period in due_packs(t, pack):
+            try:
+                rendered.append(str(render_pack(t, pack, period)))
+            except PackBlocked as exc:
+                blocked.append(str(exc))
+        if blocked:
+            raise Failure(description=f"{len(blocked)} {pack} pack(s) blocked", metadata={"blocked": "\n\n".join(blocked)})
+        return MaterializeResult(metadata={"tenant": t.slug, "packs_rendered": len(rendered),
+                                           "folders": MetadataValue.md("\n".join(f"- {r}" for r in rendered) or "none due")})
+
+    return _pack
+
+
+PACK_ASSETS = [pack_asset(p) for p in ("moj-victims", "ho-vru", "ho-immediate-justice")]

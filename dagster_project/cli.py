@@ -14,6 +14,7 @@ from dagster_project import settings
 from dagster_project.tenants import ConfigError, available_tenants, load_tenant
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_QUARANTINED = 0, 1, 2, 3
+REPORTS_OUT = settings.REPORTS_DIR / "out"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     due = rsub.add_parser("overdue", help="returns not received 30 days after the quarter ended, per provider")
     due.add_argument("--tenant", default=settings.DEFAULT_TENANT)
 
+    packs = sub.add_parser("packs", help="government return packs")
+    psub = packs.add_subparsers(dest="packs_command", required=True)
+    render = psub.add_parser("render", help="render one pack for one period")
+    render.add_argument("pack", help="moj-victims, ho-vru or ho-immediate-justice")
+    render.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+    render.add_argument("--period", required=True, help="e.g. 2024-25-H1 (half-yearly) or 2024-25-Q3 (quarterly)")
+    render.add_argument("--override-reason", help="render despite failed blocking checks; recorded on the cover")
+    render.add_argument("--out", type=Path, help="folder to write (default reports/out/<tenant>/<pack>/<period>)")
+    listing = psub.add_parser("due", help="list the packs due for a tenant")
+    listing.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+
     sub.add_parser("tenants", help="list the configured tenants")
     sub.add_parser("dbt-parse", help="prepare the dbt manifest (offline)")
 
@@ -56,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args.tenant, demo_if_absent=not args.no_demo)
         if args.command == "demo-data":
             return cmd_demo(args.tenant, args.seed, args.scale, args.out)
+        if args.command == "packs":
+            return cmd_packs(args)
         if args.command == "returns":
             return cmd_returns(args)
         if args.command == "docs":
@@ -83,6 +97,30 @@ def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None) -> int
     print(f"Demo data for {tenant.name} written to {out or tenant.inbox}:")
     for family, n in counts.items():
         print(f"  {family:17} {n} file(s)")
+    return EXIT_OK
+
+
+def cmd_packs(args) -> int:
+    from dagster_project.packs.due import due_packs
+    from dagster_project.packs.render import PackBlocked, out_dir, render_pack
+    from dagster_project.packs.spec import SpecError
+
+    tenant = load_tenant(args.tenant)
+    if args.packs_command == "due":
+        for pack, period in due_packs(tenant):
+            print(f"{pack:22} {period:12} {out_dir(tenant.slug, pack, period)}")
+        return EXIT_OK
+    try:
+        folder = render_pack(tenant, args.pack, args.period, args.override_reason, args.out)
+    except SpecError as exc:
+        print(f"pccw: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PackBlocked as exc:
+        print(f"pccw: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{args.pack} {args.period} for {tenant.name}: {folder}")
+    for item in sorted(folder.iterdir()):
+        print(f"  {item.name}")
     return EXIT_OK
 
 
@@ -202,6 +240,11 @@ def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
     lines.append("  raw tables (rows):")
     lines += [f"    raw.{table:26} {n:>10,}" for table, n in counts.items()]
     lines.append("  dbt schemas (tables and views): " + ", ".join(f"{s} {n}" for s, n in models))
+    packs_root = REPORTS_OUT / tenant
+    if packs_root.exists():
+        rendered = sorted(p.parent for p in packs_root.glob("*/*/manifest.json"))
+        lines.append(f"  return packs ({len(rendered)}, each xlsx + html + pdf + manifest.json) in {packs_root}:")
+        lines += [f"    {p.parent.name:22} {p.name}" for p in rendered]
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dagster import Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets import LANDING_ASSETS, warehouse_models
+from dagster_project.assets import LANDING_ASSETS, PACK_ASSETS, warehouse_models
 from dagster_project.checks.provider_returns import PROVIDER_RETURN_CHECKS
 from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
 from dagster_project.resources import TenantResource
@@ -16,7 +16,7 @@ from dagster_project.resources import TenantResource
 refresh_job = define_asset_job("refresh", selection="*", description="Land every source, then build the warehouse.")
 
 defs = Definitions(
-    assets=[*LANDING_ASSETS, warehouse_models],
+    assets=[*LANDING_ASSETS, warehouse_models, *PACK_ASSETS],
     asset_checks=PROVIDER_RETURN_CHECKS,
     jobs=[refresh_job],
     resources={

@@ -117,6 +117,19 @@ def build_ledger(tenant: Tenant, agreements: list[Agreement], years: list[Financ
     postings.append(Posting(f"GL{next(counter)}", dup_day + dt.timedelta(days=6), victim.cost_centre, victim.account,
                             victim.supplier, victim.agreement_ref, "JNL", -victim.amount,
                             "Correct duplicate posting " + victim.description))
+    # The Violence Reduction Unit's own team and its evaluation are paid from the VRU grant
+    # directly (no agreement): staff monthly, an evaluation partner quarterly.
+    vru = next((s for s in tenant.funding_streams if s.id == "HO-VRU"), None)
+    if vru is not None:
+        for year in years:
+            for month in year.months():
+                post(month_end(month) - dt.timedelta(days=3), None, vru.id, "JNL",
+                     Decimal(rng.randrange(3_800_000, 4_200_000)) / 100, "VRU core team salaries",
+                     account="5010", supplier="Payroll")
+                if month.month in (6, 9, 12, 3):
+                    post(month_end(month) - dt.timedelta(days=10), None, vru.id, "INV",
+                         Decimal(rng.randrange(1_500_000, 2_500_000)) / 100, "VRU evaluation",
+                         account="5600", supplier="Northern Evaluation Partnership")
     # Costs with no agreement behind them: kept and reported as unmatched, never dropped.
     for i, year in enumerate(years):
         stream = agreements[0].funding[0][0]

@@ -1,0 +1,36 @@
+"""Which packs a tenant owes: its returns (tenant.yml) for every period that has ended."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from dagster_project.packs.spec import SpecError, spec_for
+from dagster_project.settings import TenantPaths
+from dagster_project.tenants import Tenant
+
+PERIOD_TYPE = {"half-yearly": "half", "quarterly": "quarter", "annual": "year"}
+
+
+def due_packs(tenant: Tenant, pack: str | None = None) -> list[tuple[str, str]]:
+    """(pack, period) pairs whose period ended on or before the tenant's reporting date."""
+    as_of = tenant.as_of or dt.date.today()
+    con = duckdb.connect(str(TenantPaths.for_tenant(tenant.slug).warehouse), read_only=True)
+    try:
+        periods = con.execute("""select period, period_type from intermediate.int_reporting_periods
+                                 where period_end < ? order by period""", [as_of]).fetchall()
+    finally:
+        con.close()
+    due = []
+    for owed in tenant.returns:
+        if pack and owed.pack != pack:
+            continue
+        for period, period_type in periods:
+            if period_type != PERIOD_TYPE.get(owed.frequency):
+                continue
+            try:
+                spec_for(owed.pack, period)
+            except SpecError:
+                continue            # no template version covers this period
+            due.append((owed.pack, period))
+    return due

@@ -1,0 +1,259 @@
+"""Render a return pack: ``<pack>.xlsx``, ``<pack>.html``, ``<pack>.pdf`` and ``manifest.json``.
+
+The pack reads only its ``rpt_`` models. Every figure gets a lineage id
+(``<section>:<row key>:<field>``) recorded in the manifest with its sheet and cell, so an
+auditor can trace it (``pccw trace``). Nothing is rendered when the gate fails, unless an
+override reason is given; the reason goes into the manifest and onto the cover.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from dagster_project import settings
+from dagster_project.packs import charts, gate as gate_mod
+from dagster_project.packs.spec import PackSpec, Section, spec_for
+from dagster_project.settings import TenantPaths
+from dagster_project.tenants import Tenant
+from dagster_project.xlsx_files import save_workbook
+
+MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+class PackBlocked(RuntimeError):
+    def __init__(self, pack: str, period: str, failures: list[str]):
+        self.failures = failures
+        super().__init__(f"{pack} {period} not rendered: a blocking check failed:\n  - " + "\n  - ".join(failures)
+                         + "\nFix the data and run again, or render with --override-reason \"...\" to record why.")
+
+
+@dataclass
+class SectionData:
+    section: Section
+    rows: list[dict]
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+def out_dir(tenant: str, pack: str, period: str) -> Path:
+    return settings.REPORTS_DIR / "out" / tenant / pack / period
+
+
+def fetch(con: duckdb.DuckDBPyConnection, model: str, period: str, order: tuple[str, ...] = ()) -> list[dict]:
+    order_by = " order by " + ", ".join(order) if order else ""
+    cursor = con.execute(f"select * from returns.{model} where period = ?{order_by}", [period])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def lineage_id(section: str, key: tuple[str, ...], row: dict, field_name: str) -> str:
+    return f"{section}:{'|'.join(str(row[k]) for k in key) or 'all'}:{field_name}"
+
+
+def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | None = None,
+                out: Path | None = None) -> Path:
+    spec = spec_for(pack, period)
+    paths = TenantPaths.for_tenant(tenant.slug)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        gate = gate_mod.evaluate(con, spec, period)
+        if not gate.passed and not override_reason:
+            raise PackBlocked(pack, period, gate.failures)
+        sections = [SectionData(s, fetch(con, s.model, period, s.order)) for s in spec.sections]
+        reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
+        inputs = con.execute("""select family, source_file, sha256, load_id from meta.landed_files
+                                order by family, source_file""").fetchall()
+        as_of = con.execute("select max(loaded_at) from meta.landed_files").fetchone()[0]
+    finally:
+        con.close()
+    for data in sections:
+        data.totals = {f: sum((r[f] or 0 for r in data.rows), Decimal(0)) for f in data.section.totals}
+    folder = out or out_dir(tenant.slug, pack, period)
+    staging = folder.with_name(folder.name + ".rendering")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    context = {"tenant": tenant, "spec": spec, "period": period, "sections": sections,
+               "reconciliation": reconciliation, "override_reason": override_reason if not gate.passed else None,
+               "gate": gate, "as_of": as_of}
+    figures = write_xlsx(staging / f"{pack}.xlsx", context)
+    html = render_html(context)
+    (staging / f"{pack}.html").write_text(html, encoding="utf-8")
+    write_pdf(staging / f"{pack}.pdf", html)
+    manifest = {
+        "pack": pack, "title": spec.title, "period": period, "tenant": tenant.slug,
+        "template_version": spec.template_version, "spec": str(spec.path.relative_to(settings.REPO_ROOT)),
+        "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "data_as_of": as_of.isoformat(sep=" ") if as_of else None,
+        "code_version": code_version(),
+        "dbt_invocation_id": gate.invocation_id,
+        "checks": gate.checks,
+        "blocking_failures": gate.failures,
+        "override_reason": override_reason if not gate.passed else None,
+        "inputs": [{"family": f, "file": name, "sha256": sha, "load_id": load} for f, name, sha, load in inputs],
+        "figures": figures,
+        "outputs": {},
+    }
+    for name in (f"{pack}.xlsx", f"{pack}.html", f"{pack}.pdf"):
+        manifest["outputs"][name] = hashlib.sha256((staging / name).read_bytes()).hexdigest()
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.replace(folder)
+    return folder
+
+
+def code_version() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
+                             cwd=settings.REPO_ROOT, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=settings.REPO_ROOT, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha, dirty = "", ""
+    from importlib.metadata import version
+    return f"pccw {version('pccw')}" + (f" git {sha}{'+changes' if dirty else ''}" if sha else "")
+
+
+def _safe_text(cell, value) -> None:
+    """Provider text goes in as text, never as a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def write_xlsx(path: Path, context: dict) -> list[dict]:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    spec: PackSpec = context["spec"]
+    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDE7F0")
+    figures: list[dict] = []
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "Cover"
+    lines = [(spec.title, None), ("Organisation", context["tenant"].name), ("Period", context["period"]),
+             ("Template version", spec.template_version), ("Funder", spec.funder),
+             ("Data as of", str(context["as_of"] or ""))]
+    if context["override_reason"]:
+        lines.append(("RENDERED DESPITE FAILED CHECKS", context["override_reason"]))
+        lines += [("Failed check", f) for f in context["gate"].failures]
+    for r, (label, value) in enumerate(lines, start=1):
+        cover.cell(row=r, column=1, value=label).font = Font(bold=True, size=14 if r == 1 else 11,
+                                                             color="C00000" if label.startswith("RENDERED") else None)
+        if value is not None:
+            _safe_text(cover.cell(row=r, column=2), value)
+    cover.column_dimensions["A"].width, cover.column_dimensions["B"].width = 34, 70
+
+    def table(ws, title, columns, rows, key, section_id, totals=None):
+        ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=12)
+        for c, col in enumerate(columns, start=1):
+            cell = ws.cell(row=3, column=c, value=col.header)
+            cell.font, cell.fill, cell.alignment = bold, head_fill, Alignment(wrap_text=True, vertical="top")
+            ws.column_dimensions[get_column_letter(c)].width = 18 if col.format else 34
+        for r, row in enumerate(rows, start=4):
+            for c, col in enumerate(columns, start=1):
+                cell = ws.cell(row=r, column=c)
+                value = row.get(col.field)
+                if col.format and value is not None:
+                    cell.value = float(value) if col.format in ("money", "percent", "number") else int(value)
+                    cell.number_format = {"money": MONEY_FORMAT, "percent": "0.0%", "count": "#,##0",
+                                          "number": "#,##0.0"}[col.format]
+                    figures.append({"id": lineage_id(section_id, key, row, col.field), "sheet": ws.title,
+                                    "cell": cell.coordinate, "value": str(value), "field": col.field,
+                                    "key": {k: row[k] for k in key}})
+                else:
+                    _safe_text(cell, value)
+        if totals:
+            r = 4 + len(rows)
+            ws.cell(row=r, column=1, value="Total").font = bold
+            for c, col in enumerate(columns, start=1):
+                if col.field in totals:
+                    cell = ws.cell(row=r, column=c, value=float(totals[col.field]))
+                    cell.font, cell.number_format = bold, MONEY_FORMAT if col.format == "money" else "#,##0"
+                    figures.append({"id": f"{section_id}:total:{col.field}", "sheet": ws.title,
+                                    "cell": cell.coordinate, "value": str(totals[col.field]), "field": col.field,
+                                    "key": {}})
+        ws.freeze_panes = "A4"
+        ws.print_title_rows = "3:3"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    for data in context["sections"]:
+        s = data.section
+        table(wb.create_sheet(s.id.replace("_", " ").title()[:31]), s.title, s.columns, data.rows, s.key, s.id,
+              data.totals)
+    from dagster_project.packs.spec import Column
+    recon_columns = (Column("stream_id", "Stream"), Column("reported_spend", "Spend reported", "money"),
+                     Column("ledger_spend", "Ledger spend", "money"),
+                     Column("booked_to_stream_cost_centres", "Booked to stream cost centres", "money"),
+                     Column("difference", "Difference", "money"), Column("status", "Status"))
+    table(wb.create_sheet("Reconciliation"), "Reconciliation: spend reported against the ledger", recon_columns,
+          context["reconciliation"], spec.reconciliation_key, "reconciliation")
+    signoff = wb.create_sheet("Sign-off")
+    signoff["A1"], signoff["A1"].font = "Sign-off", Font(bold=True, size=12)
+    for c, header in enumerate(("Role", "Name", "Signature", "Date"), start=1):
+        cell = signoff.cell(row=3, column=c, value=header)
+        cell.font, cell.fill = bold, head_fill
+    for r, role in enumerate(spec.signoff, start=4):
+        signoff.cell(row=r, column=1, value=role)
+    for col, width in zip("ABCD", (28, 30, 30, 16)):
+        signoff.column_dimensions[col].width = width
+    notes = wb.create_sheet("Notes")
+    notes["A1"], notes["A1"].font = "Notes", Font(bold=True, size=12)
+    notes["A3"] = spec.notes
+    notes["A3"].alignment = Alignment(wrap_text=True, vertical="top")
+    notes.column_dimensions["A"].width = 120
+    save_workbook(wb, path)
+    return figures
+
+
+def _format(value, fmt: str | None) -> str:
+    if value is None:
+        return ""
+    if fmt == "money":
+        return f"£{value:,.2f}" if value >= 0 else f"-£{-value:,.2f}"
+    if fmt == "percent":
+        return f"{float(value) * 100:.1f}%"
+    if fmt == "count":
+        return f"{int(value):,}"
+    if fmt == "number":
+        return f"{float(value):,.1f}"
+    return str(value)
+
+
+def render_html(context: dict) -> str:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(settings.REPORTS_DIR / "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    env.filters["fmt"] = _format
+    images = {}
+    for data in context["sections"]:
+        chart = data.section.chart
+        if chart and data.rows:
+            svg, alt = charts.bar_chart(data.rows, chart, _format)
+            images[data.section.id] = {"src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+                                       "alt": alt, "title": chart["title"]}
+    return env.get_template("pack.html.j2").render(**context, charts=images)
+
+
+def write_pdf(path: Path, html: str) -> None:
+    import logging
+
+    from xhtml2pdf import pisa
+
+    logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)
+    with open(path, "wb") as fh:
+        result = pisa.CreatePDF(html, dest=fh, encoding="utf-8")
+    if result.err:
+        raise RuntimeError(f"PDF rendering failed for {path.name} ({result.err} errors)")
