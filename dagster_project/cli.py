@@ -14,7 +14,6 @@ from dagster_project import settings
 from dagster_project.tenants import ConfigError, available_tenants, load_tenant
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_QUARANTINED = 0, 1, 2, 3
-REPORTS_OUT = settings.REPORTS_DIR / "out"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,7 +239,7 @@ def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
     lines.append("  raw tables (rows):")
     lines += [f"    raw.{table:26} {n:>10,}" for table, n in counts.items()]
     lines.append("  dbt schemas (tables and views): " + ", ".join(f"{s} {n}" for s, n in models))
-    packs_root = REPORTS_OUT / tenant
+    packs_root = settings.reports_out() / tenant
     if packs_root.exists():
         rendered = sorted(p.parent for p in packs_root.glob("*/*/manifest.json"))
         lines.append(f"  return packs ({len(rendered)}, each xlsx + html + pdf + manifest.json) in {packs_root}:")

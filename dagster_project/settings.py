@@ -33,6 +33,11 @@ def state_home() -> Path:
     return Path(os.environ.get("PCCW_HOME", REPO_ROOT / "var"))
 
 
+def reports_out() -> Path:
+    """Where rendered packs go: reports/out/, or $PCCW_REPORTS_OUT (tests use a temp folder)."""
+    return Path(os.environ.get("PCCW_REPORTS_OUT", REPORTS_DIR / "out"))
+
+
 @dataclass(frozen=True)
 class TenantPaths:
     """Run-time folders of one tenant."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Packs rendered by tests go to a temporary folder, never into the checkout's reports/out.
+os.environ["PCCW_REPORTS_OUT"] = tempfile.mkdtemp(prefix="pccw-reports-")
 
 from dagster_project import settings  # noqa: E402
 from dagster_project.tenants import load_tenant  # noqa: E402

@@ -45,7 +45,7 @@ class SectionData:
 
 
 def out_dir(tenant: str, pack: str, period: str) -> Path:
-    return settings.REPORTS_DIR / "out" / tenant / pack / period
+    return settings.reports_out() / tenant / pack / period
 
 
 def fetch(con: duckdb.DuckDBPyConnection, model: str, period: str, order: tuple[str, ...] = ()) -> list[dict]:
