@@ -55,8 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--period", required=True, help="e.g. 2024-25-H1 (half-yearly) or 2024-25-Q3 (quarterly)")
     render.add_argument("--override-reason", help="render despite failed blocking checks; recorded on the cover")
     render.add_argument("--out", type=Path, help="folder to write (default reports/out/<tenant>/<pack>/<period>)")
+    render.add_argument("--as-of", help="a load id or date: re-render from the data as it stood then")
     listing = psub.add_parser("due", help="list the packs due for a tenant")
     listing.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+
+    trace = sub.add_parser("trace", help="trace a pack figure to its sources, or a ledger line to pack figures")
+    trace.add_argument("folder", nargs="?", type=Path, help="a rendered pack's folder (reports/out/<tenant>/<pack>/<period>)")
+    trace.add_argument("figure", nargs="?", help="a lineage id from manifest.json, or a sheet!cell such as 'Grant Lines!D4'")
+    trace.add_argument("--transaction", help="a ledger transaction id: which pack figures it feeds")
+    trace.add_argument("--tenant", default=settings.DEFAULT_TENANT, help="with --transaction")
+    trace.add_argument("--format", choices=("text", "json"), default="text")
+    audit = psub.add_parser("audit", help="write audit.html beside a rendered pack: every figure and its sources")
+    audit.add_argument("folder", type=Path)
 
     sub.add_parser("tenants", help="list the configured tenants")
     sub.add_parser("dbt-parse", help="prepare the dbt manifest (offline)")
@@ -67,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args.tenant, demo_if_absent=not args.no_demo)
         if args.command == "demo-data":
             return cmd_demo(args.tenant, args.seed, args.scale, args.out)
+        if args.command == "trace":
+            return cmd_trace(args)
         if args.command == "packs":
             return cmd_packs(args)
         if args.command == "returns":
@@ -99,19 +111,72 @@ def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None) -> int
     return EXIT_OK
 
 
+def cmd_trace(args) -> int:
+    import json
+
+    import duckdb
+
+    from dagster_project.lineage.trace import (TraceError, find_figure, format_trace, load_manifest, trace_figure,
+                                               trace_transaction)
+    from dagster_project.settings import TenantPaths
+
+    try:
+        if args.transaction:
+            tenant = load_tenant(args.tenant)
+            con = duckdb.connect(str(TenantPaths.for_tenant(tenant.slug).warehouse), read_only=True)
+            try:
+                result = trace_transaction(con, args.transaction, settings.reports_out() / tenant.slug)
+            finally:
+                con.close()
+            if args.format == "json":
+                print(json.dumps(result, indent=2))
+            else:
+                print(f"Transaction {result['transaction_id']} {result['posting_date']} £{result['amount']} "
+                      f"agreement {result['agreement_ref'] or '-'} ({result['match_status']}), "
+                      f"{result['file']} {result['locator']} sha256 {result['sha256']}")
+                print(f"feeds {len(result['feeds'])} figure(s) in rendered packs:")
+                for f in result["feeds"]:
+                    print(f"  {f['pack']} {f['period']} {f['sheet']}!{f['cell']} {f['figure']} (part £{f['part']})")
+            return EXIT_OK
+        if not args.folder or not args.figure:
+            print("pccw: give a pack folder and a figure, or --transaction ID", file=sys.stderr)
+            return EXIT_CONFIG
+        manifest = load_manifest(args.folder)
+        tenant = load_tenant(manifest["tenant"])
+        warehouse = manifest["warehouse"] if manifest.get("as_of_load") else TenantPaths.for_tenant(tenant.slug).warehouse
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            traced = trace_figure(con, manifest, find_figure(manifest, args.figure))
+        finally:
+            con.close()
+    except TraceError as exc:
+        print(f"pccw: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(json.dumps(traced.as_dict(), indent=2, default=str) if args.format == "json" else format_trace(traced))
+    return EXIT_OK if traced.reconciles else EXIT_FAILED
+
+
 def cmd_packs(args) -> int:
     from dagster_project.packs.due import due_packs
     from dagster_project.packs.render import PackBlocked, out_dir, render_pack
     from dagster_project.packs.spec import SpecError
 
+    if args.packs_command == "audit":
+        from dagster_project.lineage.audit_page import write_audit_page
+        from dagster_project.lineage.trace import load_manifest
+        from dagster_project.settings import TenantPaths
+        manifest = load_manifest(args.folder)
+        page = write_audit_page(args.folder, TenantPaths.for_tenant(manifest["tenant"]).warehouse)
+        print(f"audit page: {page} (opens from disk)")
+        return EXIT_OK
     tenant = load_tenant(args.tenant)
     if args.packs_command == "due":
         for pack, period in due_packs(tenant):
             print(f"{pack:22} {period:12} {out_dir(tenant.slug, pack, period)}")
         return EXIT_OK
     try:
-        folder = render_pack(tenant, args.pack, args.period, args.override_reason, args.out)
-    except SpecError as exc:
+        folder = render_pack(tenant, args.pack, args.period, args.override_reason, args.out, args.as_of)
+    except (SpecError, ValueError) as exc:
         print(f"pccw: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except PackBlocked as exc:

@@ -46,6 +46,13 @@ def open_workbook(path: Path, name: str):
             names = {m.filename for m in members}
             if zf.testzip() is not None:
                 raise BadInput(name, "the workbook is damaged (a part fails its checksum); save it again from Excel")
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with zf.open(member) as part:
+                        head = part.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise BadInput(name, f"the workbook contains XML entity declarations ({member.filename}), "
+                                             "which are refused for safety; save it again from Excel")
     except zipfile.BadZipFile:
         raise BadInput(name, "the workbook is damaged or truncated; save it again from Excel") from None
     if unzipped > MAX_UNZIPPED_BYTES:

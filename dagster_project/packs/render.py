@@ -60,10 +60,15 @@ def lineage_id(section: str, key: tuple[str, ...], row: dict, field_name: str) -
 
 
 def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | None = None,
-                out: Path | None = None) -> Path:
+                out: Path | None = None, as_of: str | None = None) -> Path:
+    """Render one pack. ``as_of`` (a load id or a date) renders it from the warehouse as it stood then."""
     spec = spec_for(pack, period)
-    paths = TenantPaths.for_tenant(tenant.slug)
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    warehouse = TenantPaths.for_tenant(tenant.slug).warehouse
+    if as_of:
+        from dagster_project.lineage.as_of import build_as_of
+        warehouse = build_as_of(tenant, as_of)
+        out = out or out_dir(tenant.slug, pack, period).with_name(f"{period}_as_of_{warehouse.parent.name}")
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
         gate = gate_mod.evaluate(con, spec, period)
         if not gate.passed and not override_reason:
@@ -92,6 +97,8 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         "pack": pack, "title": spec.title, "period": period, "tenant": tenant.slug,
         "template_version": spec.template_version, "spec": str(spec.path.relative_to(settings.REPO_ROOT)),
         "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "as_of_load": warehouse.parent.name if as_of else None,
+        "warehouse": str(warehouse),
         "data_as_of": as_of.isoformat(sep=" ") if as_of else None,
         "code_version": code_version(),
         "dbt_invocation_id": gate.invocation_id,

@@ -41,6 +41,7 @@ class Section:
     order: tuple[str, ...] = ()
     totals: tuple[str, ...] = ()
     chart: dict | None = None
+    trace: dict | None = None         # field (or "*") -> how to trace it to its sources (lineage.trace)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def load_spec(path: Path) -> PackSpec:
                                   c.get("format"), bool(c.get("text_from_provider"))))
         sections.append(Section(need(s, "id", where), need(s, "title", where), need(s, "model", where),
                                 tuple(s.get("key") or ()), tuple(columns), tuple(s.get("order") or ()),
-                                tuple(s.get("totals") or ()), s.get("chart")))
+                                tuple(s.get("totals") or ()), s.get("chart"), _trace(s.get("trace"), path, i)))
     recon = need(doc, "reconciliation", "")
     spec = PackSpec(
         pack=need(doc, "pack", ""), title=need(doc, "title", ""), funder=need(doc, "funder", ""),
@@ -110,6 +111,19 @@ def load_spec(path: Path) -> PackSpec:
     )
     parse_period(spec.valid_from)
     return spec
+
+
+TRACE_SOURCES = ("ledger", "returns", "police", "allocation")
+
+
+def _trace(recipes, path: Path, index: int) -> dict | None:
+    if recipes is None:
+        return None
+    for name, recipe in recipes.items():
+        if recipe.get("source") not in TRACE_SOURCES:
+            raise SpecError(f"{path}: sections[{index}].trace.{name}.source: {recipe.get('source')!r} is not one of "
+                            + ", ".join(TRACE_SOURCES))
+    return recipes
 
 
 def available_packs() -> list[str]:

@@ -21,6 +21,7 @@ select
     end as district_code,
     latest.falls_within,
     latest._source_file,
+    latest._source_sha256,
     latest._source_locator
 from latest
 left join {{ ref('int_lsoa_districts') }} as map on map.lsoa_code = latest.lsoa_code

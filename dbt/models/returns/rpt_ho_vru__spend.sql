@@ -1,23 +1,16 @@
 -- Home Office VRU return: spend from the VRU grant by category (core function, interventions,
 -- evaluation) in the quarter and year to date. Spend through agreements is intervention spend;
--- other spend takes the category of its ledger account.
-with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
-allocated as (
-    select allocated.*, coalesce(case when allocated.agreement_ref is not null then 'Interventions' end,
-                                 accounts.vru_category, 'Core function') as vru_category
-    from {{ ref('int_ledger_spend_allocated') }} as allocated
-    join {{ ref('int_ledger_lines_matched') }} as lines using (transaction_id)
-    left join {{ ref('ledger_account_categories') }} as accounts on accounts.account_code = lines.account_code
-    where allocated.stream_id = 'HO-VRU'
+-- other spend takes the category of its ledger account (int_ledger_parts_by_period).
+with parts as (
+    select * from {{ ref('int_ledger_parts_by_period') }} where stream_id = 'HO-VRU' and period_type = 'quarter'
 ),
+periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 categories as (select unnest(['Core function', 'Interventions', 'Evaluation']) as vru_category),
 spend as (
-    select periods.period, allocated.vru_category,
-           sum(allocated.allocated_amount) filter (where allocated.posting_date >= periods.period_start) as in_period,
-           sum(allocated.allocated_amount) as year_to_date
-    from periods
-    join allocated on allocated.posting_date between periods.year_start and periods.period_end
-    group by all
+    select period, vru_category,
+           sum(allocated_amount) filter (where in_period) as in_period,
+           sum(allocated_amount) as year_to_date
+    from parts group by all
 )
 select
     periods.period,

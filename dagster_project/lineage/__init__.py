@@ -1,0 +1,1 @@
+"""Audit lineage: trace pack figures to their sources and back."""
