@@ -139,14 +139,16 @@ def _ledger(con, trace: Trace, recipe: dict, key: dict, period: str, with_contex
                                     "priority_id": priority, "file": file, "sha256": sha, "locator": locator})
     if not with_context:
         return
-    trace.context = con.execute(f"""
+    cursor = con.execute(f"""
         select parts.agreement_ref, ag.provider_name, ag.service_name, parts.stream_id, parts.plan_id,
                pp.plan_title, parts.priority_id, pp.priority_name, sum(parts.allocated_amount) as amount
         from intermediate.int_ledger_parts_by_period as parts
         left join intermediate.int_agreements_current as ag using (agreement_ref)
         left join intermediate.int_plan_priorities_current as pp using (plan_id, priority_id)
         where parts.period = ? and {window} and {where}
-        group by all order by amount desc""", [period, *params]).fetchdf().astype(str).to_dict("records")
+        group by all order by amount desc""", [period, *params])
+    names = [d[0] for d in cursor.description]
+    trace.context = [{k: (None if v is None else str(v)) for k, v in zip(names, row)} for row in cursor.fetchall()]
 
 
 def _returns(con, trace: Trace, recipe: dict, key: dict, period: str, with_context: bool = True) -> None:
