@@ -7,14 +7,19 @@ of the same names read, so the asset graph runs files -> raw -> staging -> ...
 import json
 import os
 
-from dagster import (AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset,
-                     multi_asset)
+from dagster import (AssetExecutionContext, AssetKey, AssetSpec, Backoff, MaterializeResult, MetadataValue,
+                     RetryPolicy, asset, multi_asset)
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family, raw_row_counts
+from dagster_project.refresh import building_copy, discard, fingerprint_for, plan_build, publish
 from dagster_project.resources import TenantResource
+
+
+# Transient failures (a file still being copied in, a lock held by a reader) get two more tries.
+TRANSIENT = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL)
 
 
 def landing_asset(family: Family):
@@ -23,7 +28,7 @@ def landing_asset(family: Family):
                        description=f"{family.description} Raw table raw.{table}.")
              for table in family.tables]
 
-    @multi_asset(name=f"land_{family.name}", specs=specs, group_name="raw",
+    @multi_asset(name=f"land_{family.name}", specs=specs, group_name="raw", retry_policy=TRANSIENT,
                  description=f"Land new {family.name} files and load them into raw tables.")
     def _land(context: AssetExecutionContext, tenant: TenantResource):
         t = tenant.load()
@@ -58,11 +63,29 @@ LANDING_ASSETS = [landing_asset(f) for f in FAMILIES]
 
 @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT)
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant: TenantResource):
-    """Every dbt model, seed and test, built into the tenant's warehouse."""
-    os.environ["PCCW_WAREHOUSE"] = str(tenant.paths().warehouse)
+    """The dbt models, seeds and tests, built into a copy of the tenant's warehouse that replaces
+    the live one only when the build succeeds. Only what changed is rebuilt (see refresh.py)."""
+    warehouse = tenant.paths().warehouse
     as_of = tenant.load().as_of
-    args = ["build", "--vars", json.dumps({"as_of": as_of.isoformat()})] if as_of else ["build"]
-    yield from dbt.cli(args, context=context).stream()
+    fingerprint = fingerprint_for(as_of)
+    plan = plan_build(warehouse, tenant.tenant, fingerprint)
+    context.log.info(f"dbt: {plan.mode} ({plan.reason})")
+    if plan.mode == "skip":
+        return
+    copy = building_copy(warehouse)
+    os.environ["PCCW_WAREHOUSE"] = str(copy)
+    args = ["build"]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
+    args += plan.dbt_args()
+    try:
+        yield from dbt.cli(args, context=context).stream()
+    except BaseException:
+        discard(copy)
+        raise
+    finally:
+        os.environ["PCCW_WAREHOUSE"] = str(warehouse)
+    publish(copy, warehouse, tenant.tenant, fingerprint, tenant.load_id_for(context))
 
 
 def pack_asset(pack: str):

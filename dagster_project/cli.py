@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     audit = psub.add_parser("audit", help="write audit.html beside a rendered pack: every figure and its sources")
     audit.add_argument("folder", type=Path)
 
+    st = sub.add_parser("status", help="the last run, failing checks, overdue returns and stale sources")
+    st.add_argument("--tenant", default=settings.DEFAULT_TENANT)
+
     sub.add_parser("tenants", help="list the configured tenants")
     sub.add_parser("dbt-parse", help="prepare the dbt manifest (offline)")
 
@@ -77,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args.tenant, demo_if_absent=not args.no_demo)
         if args.command == "demo-data":
             return cmd_demo(args.tenant, args.seed, args.scale, args.out)
+        if args.command == "status":
+            from dagster_project.status import format_status, status
+            report = status(load_tenant(args.tenant))
+            print(format_status(report))
+            return EXIT_OK if not (report.failing_checks or report.stale) else EXIT_QUARANTINED
         if args.command == "trace":
             return cmd_trace(args)
         if args.command == "packs":

@@ -12,13 +12,17 @@ from dagster_project.assets import LANDING_ASSETS, PACK_ASSETS, warehouse_models
 from dagster_project.checks.provider_returns import PROVIDER_RETURN_CHECKS
 from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
 from dagster_project.resources import TenantResource
+from dagster_project.schedules import inbox_sensors, nightly_schedules
 
-refresh_job = define_asset_job("refresh", selection="*", description="Land every source, then build the warehouse.")
+refresh_job = define_asset_job("refresh", selection="*",
+                               description="Land every source, build the warehouse, render the packs due.")
 
 defs = Definitions(
     assets=[*LANDING_ASSETS, warehouse_models, *PACK_ASSETS],
     asset_checks=PROVIDER_RETURN_CHECKS,
     jobs=[refresh_job],
+    schedules=nightly_schedules(refresh_job),
+    sensors=inbox_sensors(refresh_job),
     resources={
         "tenant": TenantResource(),
         "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),

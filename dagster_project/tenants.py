@@ -121,6 +121,8 @@ class Tenant:
     inbox: Path
     demo: DemoSettings | None = None
     as_of: dt.date | None = None
+    ledger_max_age_days: int = 45
+    police_max_age_months: int = 3
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def plan_on(self, day: dt.date) -> Plan | None:
@@ -336,6 +338,13 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
     inbox = inbox if inbox.is_absolute() else folder / inbox
 
     as_of = r.date(doc, "as_of", "") if doc.get("as_of") is not None else None
+    freshness = r.mapping(doc.get("freshness") or {}, "freshness")
+    limits = {}
+    for key, default in (("ledger_max_age_days", 45), ("police_max_age_months", 3)):
+        value = freshness.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise r.fail(f"freshness.{key}", f"{value!r} is not a whole number of at least 1")
+        limits[key] = value
 
     demo = None
     if doc.get("demo") is not None:
@@ -348,7 +357,7 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
                           hint="a data.police.uk force slug like west-yorkshire"),
         force_reported_by=reported_by, districts=tuple(districts), plans=tuple(plans),
         funding_streams=tuple(streams), returns=tuple(returns), folder=folder, config_path=path,
-        inbox=inbox, demo=demo, as_of=as_of, raw=doc,
+        inbox=inbox, demo=demo, as_of=as_of, raw=doc, **limits,
     )
 
 

@@ -55,8 +55,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str) -> Gat
         return gate
     gate.invocation_id = latest[0]
     inputs = upstream_nodes(spec.models)
+    # Each node's most recent result: incremental builds rebuild only what changed.
     rows = con.execute("""select unique_id, resource_type, name, status, failures, depends_on, message
-                          from meta.dbt_results where invocation_id = ?""", [gate.invocation_id]).fetchall()
+                          from meta.dbt_results
+                          qualify row_number() over (partition by unique_id order by recorded_at desc) = 1
+                          """).fetchall()
     for unique_id, kind, name, status, failures, depends_on, message in rows:
         relevant = unique_id in inputs or any(d in inputs for d in (depends_on or "").split(","))
         if not relevant or kind not in ("test", "unit_test", "model", "seed"):
@@ -69,7 +72,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str) -> Gat
     rpt = {f"model.pccw.{m}" for m in spec.models}
     built = {r[0] for r in rows if r[1] == "model" and r[3] == "success"}
     for missing in sorted(rpt - built):
-        gate.failures.append(f"{missing.split('.')[-1]} was not rebuilt in the latest dbt run")
+        gate.failures.append(f"{missing.split('.')[-1]} did not build successfully in its latest dbt run")
     mismatches = con.execute(f"""select stream_id, reported_spend, ledger_spend, difference
                                  from returns.{spec.reconciliation_model}
                                  where period = ? and status <> 'Reconciled'""", [period]).fetchall()

@@ -1,0 +1,143 @@
+"""Nightly refresh: schedule and sensor, incremental rebuilds, safe failure when a run is killed,
+run history and status."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance, build_schedule_context, build_sensor_context
+
+from dagster_project.demo.generator import generate
+from dagster_project.extract.landing import new_load_id
+from dagster_project.pipeline import run_refresh
+from dagster_project.settings import TenantPaths
+from dagster_project.status import format_status, status
+from dagster_project.tenants import load_tenant
+from tests.conftest import REPO, SMALL_SCALE
+
+
+def dbt_materialized(result) -> set[str]:
+    return {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
+            if e.asset_key.path[0] in ("staging", "intermediate", "marts", "returns")}
+
+
+def scalar(slug, sql):
+    con = duckdb.connect(str(TenantPaths.for_tenant(slug).warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_schedule_and_sensor_run_the_refresh_job(isolated):
+    from dagster_project.definitions import defs
+
+    schedule = defs.get_schedule_def("nightly_south_yorkshire")
+    [request] = schedule.evaluate_tick(build_schedule_context()).run_requests
+    assert request.run_config == {"resources": {"tenant": {"config": {"tenant": "south_yorkshire"}}}}
+
+    sensor = defs.get_sensor_def("inbox_south_yorkshire")
+    empty = sensor.evaluate_tick(build_sensor_context())
+    assert not empty.run_requests
+    generate(load_tenant("south_yorkshire"), seed=0, scale=SMALL_SCALE)
+    first = sensor.evaluate_tick(build_sensor_context())
+    [request] = first.run_requests
+    assert request.run_config["resources"]["tenant"]["config"]["tenant"] == "south_yorkshire"
+    again = sensor.evaluate_tick(build_sensor_context(cursor=first.cursor))
+    assert not again.run_requests
+    (load_tenant("south_yorkshire").inbox / "ledger" / "gl_new.csv").write_text("x")
+    assert sensor.evaluate_tick(build_sensor_context(cursor=first.cursor)).run_requests
+
+    (load_tenant("south_yorkshire").inbox / "ledger" / "gl_new.csv").unlink()
+    result = defs.get_job_def("refresh").execute_in_process(run_config=request.run_config,
+                                                             instance=DagsterInstance.ephemeral())
+    assert result.success
+    keys = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert {AssetKey(["raw", "ledger_lines"]), AssetKey(["marts", "commissioned_services"]),
+            AssetKey(["pack_ho_vru"])} <= keys
+
+
+def test_reruns_rebuild_only_what_changed(isolated):
+    tenant = load_tenant("west_yorkshire")
+    generate(tenant, seed=0, scale=SMALL_SCALE)
+    first = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
+    assert first.success and "marts/crime_context" in dbt_materialized(first)
+    results = scalar("west_yorkshire", "select count(*) from meta.dbt_results")
+
+    nothing_new = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
+    assert nothing_new.success and dbt_materialized(nothing_new) == set()
+    assert scalar("west_yorkshire", "select count(*) from meta.dbt_results") == results
+
+    from openpyxl import load_workbook
+    original = sorted((tenant.inbox / "provider_returns" / "2024-25-Q1").glob("*.xlsx"))[0]
+    wb = load_workbook(original)
+    wb["Cover"]["B9"] = "2025-05-01"
+    wb.save(original.with_name("resubmission.xlsx"))
+    one_return = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
+    assert one_return.success
+    rebuilt = dbt_materialized(one_return)
+    assert "intermediate/int_provider_returns_received" in rebuilt and "marts/commissioned_services" in rebuilt
+    assert "marts/crime_context" not in rebuilt and "staging/stg_police__street_crimes" not in rebuilt
+    assert scalar("west_yorkshire", """select count(*) from intermediate.int_provider_returns_received
+                                       where source_file like '%resubmission.xlsx' and is_current""") == 1
+
+
+def test_a_killed_run_leaves_the_last_good_warehouse(isolated):
+    tenant = load_tenant("west_yorkshire")
+    generate(tenant, seed=0, scale=SMALL_SCALE)
+    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
+    spend_before = scalar("west_yorkshire", "select sum(spend) from marts.spend_by_priority")
+    header = (tenant.inbox / "ledger" / "gl_export_2024-05.csv").read_text().splitlines()[0]
+    (tenant.inbox / "ledger" / "gl_late.csv").write_text(
+        header + "\r\nGL88888888,15/06/2024,2024-25 P03,CC-HO-VRU,5400,Late Ltd,,INV,500.00,Late\r\n")
+
+    env = dict(os.environ, PCCW_SOURCES=str(isolated / "sources"), PCCW_HOME=str(isolated / "var"))
+    env.pop("DAGSTER_HOME", None)
+    run = subprocess.Popen([sys.executable, "-m", "dagster_project.cli", "run", "--tenant", "west_yorkshire",
+                            "--no-demo"], env=env, cwd=REPO, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    building = TenantPaths.for_tenant("west_yorkshire").warehouse.with_name("warehouse.building.duckdb")
+    try:
+        deadline = time.time() + 240
+        while not building.exists() and time.time() < deadline and run.poll() is None:
+            time.sleep(0.2)
+        assert building.exists(), "the run never reached the dbt build"
+        time.sleep(3)                      # dbt is now writing the copy
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    # Readers still see the last good build: the late invoice is not in the marts.
+    assert scalar("west_yorkshire", "select sum(spend) from marts.spend_by_priority") == spend_before
+    assert scalar("west_yorkshire", "select status from meta.run_history order by started_at desc limit 1") == "running"
+
+    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
+    assert scalar("west_yorkshire", "select sum(spend) from marts.spend_by_priority") == spend_before + 500
+    assert scalar("west_yorkshire", "select count(*) from meta.run_history where status = 'killed or abandoned'") == 1
+    assert not building.exists()
+
+
+def test_status_reports_runs_overdue_returns_and_stale_sources(isolated, monkeypatch, capsys):
+    from dagster_project.cli import main
+
+    tenant = load_tenant("west_yorkshire")
+    generate(tenant, seed=0, scale=SMALL_SCALE)
+    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
+    report = status(tenant)
+    assert report.last_run["status"] == "succeeded" and report.last_run["packs_rendered"] == 20
+    assert len(report.overdue) == 1 and report.failing_checks == [] and report.stale == []
+    text = format_status(report)
+    assert "overdue provider returns (30 days after quarter end): 1" in text and "stale sources: none" in text
+    assert main(["status", "--tenant", "west_yorkshire"]) == 0
+    assert "last run L" in capsys.readouterr().out
+
+    from dataclasses import replace
+    strict = replace(tenant, ledger_max_age_days=10, police_max_age_months=1)
+    stale = status(strict)
+    assert any(s.startswith("ledger: latest posting") for s in stale.stale)
+    assert any(s.startswith("police: latest month") for s in stale.stale)
