@@ -45,3 +45,11 @@ from ledger
 left join reported using (period, stream_id)
 left join booked using (period, stream_id)
 {%- endmacro %}
+
+{#- The agreements paid (in part) from streams matching a condition on int_funding_streams_current. -#}
+{% macro agreements_funded_by(condition) -%}
+    select distinct funding.agreement_ref
+    from {{ ref('int_agreement_funding_current') }} as funding
+    join {{ ref('int_funding_streams_current') }} as streams using (stream_id)
+    where streams.{{ condition }}
+{%- endmacro %}

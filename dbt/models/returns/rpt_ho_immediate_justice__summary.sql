@@ -1,7 +1,7 @@
 -- Home Office Immediate Justice return: participants, hours of reparation, spend against allocation.
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 spend as ({{ period_spend('quarter', "streams.stream_id = 'HO-IJ'", ['stream_id']) }}),
-ij_services as (select distinct agreement_ref from {{ ref('int_agreement_funding_current') }} where stream_id = 'HO-IJ'),
+ij_services as ({{ agreements_funded_by("stream_id = 'HO-IJ'") }}),
 delivery as (
     select quarter as period,
            sum(value_number) filter (where sheet = 'Activity' and column_label = 'Service users supported')

@@ -6,9 +6,7 @@ spend as (
            sum(spend_year_to_date) filter (where vru_category = 'Interventions') as interventions_year_to_date
     from {{ ref('rpt_ho_vru__spend') }} group by period
 ),
-vru_services as (
-    select distinct agreement_ref from {{ ref('int_agreement_funding_current') }} where stream_id = 'HO-VRU'
-),
+vru_services as ({{ agreements_funded_by("stream_id = 'HO-VRU'") }}),
 reach as (
     select quarter as period,
            sum(value_number) filter (where row_group = 'Age band' and row_label in ('Under 18', '18-24')) as under_25,
