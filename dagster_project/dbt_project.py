@@ -66,3 +66,19 @@ def generate_docs(warehouse: Path, out_dir: Path) -> Path:
     target = out_dir / "index.html"
     shutil.copyfile(DBT_PROJECT.project_dir / "target" / "static_index.html", target)
     return target
+
+
+def load_manifest() -> dict:
+    import json
+    return json.loads(ensure_manifest().read_text())
+
+
+def reachable(edges: dict[str, list[str]], start: set[str]) -> set[str]:
+    """Every node reachable from ``start`` along ``edges`` (the manifest's parent_map or child_map)."""
+    seen, stack = set(start), list(start)
+    while stack:
+        for node in edges.get(stack.pop(), []):
+            if node not in seen:
+                seen.add(node)
+                stack.append(node)
+    return seen

@@ -39,17 +39,11 @@ class BuildPlan:
 
 
 def unaffected_nodes(selectors: tuple[str, ...]) -> list[str]:
-    from dagster_project.dbt_project import DBT_PROJECT
+    from dagster_project.dbt_project import load_manifest, reachable
 
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
-    children = manifest["child_map"]
-    start = [f"source.pccw.{s.removeprefix('source:').removesuffix('+')}" for s in selectors]
-    affected, stack = set(start), list(start)
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in affected:
-                affected.add(child)
-                stack.append(child)
+    manifest = load_manifest()
+    affected = reachable(manifest["child_map"],
+                         {f"source.pccw.{s.removeprefix('source:').removesuffix('+')}" for s in selectors})
     return sorted(node["name"] for uid, node in manifest["nodes"].items()
                   if node["resource_type"] in ("model", "test") and uid not in affected)
 

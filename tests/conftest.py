@@ -49,3 +49,22 @@ def isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def tenant(isolated):
     return load_tenant(settings.DEFAULT_TENANT)
+
+
+@pytest.fixture(scope="module")
+def module_tenants(tmp_path_factory):
+    """For module fixtures that build warehouses once: copies every tenant's config into a temp
+    folder and points sources, state and rendered packs there until the module ends."""
+    from _pytest.monkeypatch import MonkeyPatch
+
+    root = tmp_path_factory.mktemp("tenants")
+    patch = MonkeyPatch()
+    for config in (REPO / "sources").glob("*/tenant.yml"):
+        target = root / "sources" / config.parent.name / "tenant.yml"
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(config, target)
+    patch.setattr(settings, "SOURCES_DIR", root / "sources")
+    patch.setenv("PCCW_HOME", str(root / "var"))
+    patch.setenv("PCCW_REPORTS_OUT", str(root / "reports"))
+    yield root
+    patch.undo()

@@ -3,7 +3,6 @@ line is traced forward; a past pack re-renders identically after later data arri
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 
 import duckdb
@@ -18,30 +17,20 @@ from dagster_project.packs.render import render_pack
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
-from tests.conftest import REPO, SMALL_SCALE
+from tests.conftest import SMALL_SCALE
 
 PACKS = (("moj-victims", "2024-25-H1"), ("ho-vru", "2024-25-Q3"), ("ho-immediate-justice", "2024-25-Q2"))
 
 
 @pytest.fixture(scope="module")
-def wy(tmp_path_factory):
-    from _pytest.monkeypatch import MonkeyPatch
-    from dagster_project import settings
-
-    root = tmp_path_factory.mktemp("lineage")
-    patch = MonkeyPatch()
-    (root / "sources" / "west_yorkshire").mkdir(parents=True)
-    shutil.copyfile(REPO / "sources" / "west_yorkshire" / "tenant.yml", root / "sources" / "west_yorkshire" / "tenant.yml")
-    patch.setattr(settings, "SOURCES_DIR", root / "sources")
-    patch.setenv("PCCW_HOME", str(root / "var"))
-    patch.setenv("PCCW_REPORTS_OUT", str(root / "reports"))
+def wy(module_tenants):
+    root = module_tenants
     tenant = load_tenant("west_yorkshire")
     generate(tenant, seed=0, scale=SMALL_SCALE)
     first_load = new_load_id()
     assert run_refresh("west_yorkshire", first_load, log_level="WARNING").success
     folders = {pack: render_pack(tenant, pack, period) for pack, period in PACKS}
-    yield {"tenant": tenant, "root": root, "first_load": first_load, "folders": folders}
-    patch.undo()
+    return {"tenant": tenant, "root": root, "first_load": first_load, "folders": folders}
 
 
 def warehouse():

@@ -108,25 +108,12 @@ def build_inbox(tenant):
 
 
 @pytest.fixture(scope="module")
-def marts(tmp_path_factory):
-    import os
-    from _pytest.monkeypatch import MonkeyPatch
-    from dagster_project import settings
-    from tests.conftest import REPO
-    import shutil
-
-    root = tmp_path_factory.mktemp("hand_built")
-    patch = MonkeyPatch()
-    (root / "sources" / "west_yorkshire").mkdir(parents=True)
-    shutil.copyfile(REPO / "sources" / "west_yorkshire" / "tenant.yml", root / "sources" / "west_yorkshire" / "tenant.yml")
-    patch.setattr(settings, "SOURCES_DIR", root / "sources")
-    patch.setenv("PCCW_HOME", str(root / "var"))
+def marts(module_tenants):
     tenant = load_tenant("west_yorkshire")
     build_inbox(tenant)
     result = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
     assert result.success
-    yield TenantPaths.for_tenant("west_yorkshire").warehouse
-    patch.undo()
+    return TenantPaths.for_tenant("west_yorkshire").warehouse
 
 
 def rows(warehouse, sql):
@@ -225,3 +212,21 @@ def test_docs_site_builds_offline(marts, tmp_path):
     page = generate_docs(marts, tmp_path / "docs")
     html = page.read_text(encoding="utf-8")
     assert "spend_by_priority" in html and "reconciles to the ledger to the penny" in html
+
+
+def test_every_model_and_column_is_described(marts):
+    from dagster_project.dbt_project import load_manifest
+
+    missing = []
+    for node in load_manifest()["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        if not node.get("description"):
+            missing.append(f"{node['name']} (model)")
+        documented = {name for name, column in node["columns"].items() if column.get("description")}
+        actual = {c for (c,) in rows(marts, f"""select column_name from information_schema.columns
+                                                where table_schema = '{node['schema']}'
+                                                  and table_name = '{node['name']}'""")}
+        assert actual, f"{node['name']} was not built"
+        missing += [f"{node['name']}.{c}" for c in sorted(actual - documented)]
+    assert missing == []

@@ -3,7 +3,6 @@ back, accessibility of the html, blocking and override, formula safety, template
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 
 import duckdb
@@ -21,22 +20,11 @@ from tests.conftest import REPO, SMALL_SCALE
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from _pytest.monkeypatch import MonkeyPatch
-    from dagster_project import settings
-
-    root = tmp_path_factory.mktemp("packs")
-    patch = MonkeyPatch()
-    for slug in ("west_yorkshire", "south_yorkshire"):
-        (root / "sources" / slug).mkdir(parents=True)
-        shutil.copyfile(REPO / "sources" / slug / "tenant.yml", root / "sources" / slug / "tenant.yml")
-    patch.setattr(settings, "SOURCES_DIR", root / "sources")
-    patch.setenv("PCCW_HOME", str(root / "var"))
+def built(module_tenants):
     for slug in ("west_yorkshire", "south_yorkshire"):
         generate(load_tenant(slug), seed=0, scale=SMALL_SCALE)
         assert run_refresh(slug, new_load_id(), log_level="WARNING").success
-    yield root
-    patch.undo()
+    return module_tenants
 
 
 def query(slug, sql, params=()):

@@ -7,13 +7,12 @@ or a reconciliation row that does not match the ledger.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import duckdb
 
-from dagster_project.dbt_project import DBT_PROJECT
+from dagster_project.dbt_project import load_manifest, reachable
 from dagster_project.packs.spec import PackSpec
 
 
@@ -30,20 +29,11 @@ class Gate:
 
 @lru_cache(maxsize=1)
 def _parent_map() -> dict[str, list[str]]:
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
-    return manifest["parent_map"]
+    return load_manifest()["parent_map"]
 
 
 def upstream_nodes(models: list[str]) -> set[str]:
-    parents = _parent_map()
-    start = {f"model.pccw.{m}" for m in models}
-    seen, stack = set(start), list(start)
-    while stack:
-        for parent in parents.get(stack.pop(), []):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return seen
+    return reachable(_parent_map(), {f"model.pccw.{m}" for m in models})
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str) -> Gate:
