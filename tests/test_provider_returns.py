@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import zipfile
 from decimal import Decimal
 
 import pytest

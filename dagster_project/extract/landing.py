@@ -176,9 +176,6 @@ def ingest_files(
             kept = _quarantine(con, paths, family, path, relative, sha, verdict.summary(), load_id, report,
                                move_bad_files, kind=verdict.kind)
             screen.quarantined(con, verdict, kept, sha, load_id)
-            if verdict.kind == "rejected_return":
-                report.quarantined.pop()
-                report.rejected_returns.append((relative, verdict.summary()))
             continue
         landed = paths.landing / family / f"{sha}{''.join(path.suffixes[-1:]).lower()}"
         provenance = Provenance(relative, sha, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), load_id)
@@ -243,7 +240,7 @@ def _quarantine(con, paths: TenantPaths, family: str, path: Path, relative: str,
     con.execute("insert into meta.quarantined_files values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [sha, family, relative, str(target), reason, load_id, now, kind])
     log.error("%s: quarantined %s: %s", family, relative, reason)
-    report.quarantined.append((relative, reason))
+    (report.rejected_returns if kind == "rejected_return" else report.quarantined).append((relative, reason))
     return target
 
 
