@@ -124,36 +124,43 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec:
     lit = prov.sql_literals()
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in spec.columns) + "}"
     select_cols = ", ".join(f'"{c}"' for c in spec.columns)
+    # The file is read into a temporary table and checked there, so the checks cost the size of
+    # the file, not of everything already in the raw table; only a clean file is inserted.
+    con.execute("drop table if exists _incoming_csv")
     try:
         con.execute(f"""
-            insert into raw.{spec.table}
-            select {select_cols}, {lit['file']}, {lit['sha']}, 'line ' || (row_number() over () + 1),
-                   {lit['at']}, {lit['load']}
+            create temp table _incoming_csv as
+            select {select_cols}, {lit['file']} as _source_file, {lit['sha']} as _source_sha256,
+                   'line ' || (row_number() over () + 1) as _source_locator,
+                   {lit['at']} as _loaded_at, {lit['load']} as _load_id
             from read_csv(?, columns = {columns}, header = true, auto_detect = false, delim = ',',
                           quote = '"', escape = '"', strict_mode = true, null_padding = false,
                           parallel = false)""", [str(path)])
     except duckdb.InvalidInputException as exc:
         raise csv_read_error(exc, path, name) from None
-    rows = con.execute(f"select count(*) from raw.{spec.table} where _source_sha256 = ?", [prov.sha256]).fetchone()[0]
-    if rows == 0:
-        raise BadInput(name, "has a header but no data rows")
-    verify_record_count(path, rows, name)
-    problems = []
-    for column in spec.required:
-        bad = con.execute(f"""select _source_locator from raw.{spec.table}
-                              where _source_sha256 = ? and ("{column}" is null or trim("{column}") = '')
-                              limit 3""", [prov.sha256]).fetchall()
-        problems += [f"{loc}, column '{spec.header[spec.columns.index(column)]}': empty; a value is required"
-                     for (loc,) in bad]
-    for check in spec.checks:
-        bad = con.execute(f"""select _source_locator, v from (
-                                select _source_locator, "{check.column}" as v from raw.{spec.table}
-                                where _source_sha256 = ? and "{check.column}" is not null)
-                              where not coalesce(({check.predicate}), false) limit 3""", [prov.sha256]).fetchall()
-        header_name = spec.header[spec.columns.index(check.column)]
-        problems += [f"{loc}, column '{header_name}': {value!r} is not {check.expected}" for loc, value in bad]
-    if problems:
-        raise BadInput(name, "; ".join(problems[:5]) + (" (and more)" if len(problems) > 5 else ""))
+    try:
+        rows = con.execute("select count(*) from _incoming_csv").fetchone()[0]
+        if rows == 0:
+            raise BadInput(name, "has a header but no data rows")
+        verify_record_count(path, rows, name)
+        problems = []
+        for column in spec.required:
+            bad = con.execute(f"""select _source_locator from _incoming_csv
+                                  where "{column}" is null or trim("{column}") = '' limit 3""").fetchall()
+            problems += [f"{loc}, column '{spec.header[spec.columns.index(column)]}': empty; a value is required"
+                         for (loc,) in bad]
+        for check in spec.checks:
+            bad = con.execute(f"""select _source_locator, v from (
+                                    select _source_locator, "{check.column}" as v from _incoming_csv
+                                    where "{check.column}" is not null)
+                                  where not coalesce(({check.predicate}), false) limit 3""").fetchall()
+            header_name = spec.header[spec.columns.index(check.column)]
+            problems += [f"{loc}, column '{header_name}': {value!r} is not {check.expected}" for loc, value in bad]
+        if problems:
+            raise BadInput(name, "; ".join(problems[:5]) + (" (and more)" if len(problems) > 5 else ""))
+        con.execute(f"insert into raw.{spec.table} select * from _incoming_csv")
+    finally:
+        con.execute("drop table if exists _incoming_csv")
     return rows
 
 
