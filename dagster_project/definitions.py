@@ -9,6 +9,7 @@ from dagster import Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets import LANDING_ASSETS, PACK_ASSETS, warehouse_models
+from dagster_project.checks.freshness import FRESHNESS_CHECKS
 from dagster_project.checks.provider_returns import PROVIDER_RETURN_CHECKS
 from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
 from dagster_project.resources import TenantResource
@@ -19,7 +20,7 @@ refresh_job = define_asset_job("refresh", selection="*",
 
 defs = Definitions(
     assets=[*LANDING_ASSETS, warehouse_models, *PACK_ASSETS],
-    asset_checks=PROVIDER_RETURN_CHECKS,
+    asset_checks=[*PROVIDER_RETURN_CHECKS, *FRESHNESS_CHECKS],
     jobs=[refresh_job],
     schedules=nightly_schedules(refresh_job),
     sensors=inbox_sensors(refresh_job),

@@ -141,3 +141,19 @@ def test_status_reports_runs_overdue_returns_and_stale_sources(isolated, monkeyp
     stale = status(strict)
     assert any(s.startswith("ledger: latest posting") for s in stale.stale)
     assert any(s.startswith("police: latest month") for s in stale.stale)
+
+
+def test_freshness_checks_warn_in_dagster(isolated):
+    from dagster import AssetCheckSeverity, build_op_context
+    from dagster_project.checks.freshness import ledger_is_fresh, no_overdue_provider_returns, police_data_is_fresh
+    from dagster_project.resources import TenantResource
+
+    tenant = load_tenant("west_yorkshire")
+    generate(tenant, seed=0, scale=SMALL_SCALE)
+    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
+    resource = TenantResource(tenant="west_yorkshire")
+    assert ledger_is_fresh(build_op_context(resources={"tenant": resource})).passed
+    assert police_data_is_fresh(build_op_context(resources={"tenant": resource})).passed
+    overdue = no_overdue_provider_returns(build_op_context(resources={"tenant": resource}))
+    assert not overdue.passed and overdue.severity == AssetCheckSeverity.WARN
+    assert "days overdue" in overdue.metadata["detail"].value
