@@ -110,19 +110,24 @@ def test_hostile_xml_is_refused(tenant):
     assert "agreements/register.xlsx" in reason and ("entity" in reason.lower() or "cannot be read" in reason)
 
 
-def test_register_with_text_in_a_money_cell_names_the_cell(tenant):
-    from dagster_project.demo.generator import write_register
-    from dagster_project.demo.commissioning import build_commissioning
-    from dagster_project.demo.generator import demo_years
+def register_with(tenant, sheet: str, cell: str, value) -> None:
+    """The demo register for this tenant with one cell changed, in the tenant's inbox."""
     import random
+
     from openpyxl import load_workbook
 
-    agreements = build_commissioning(tenant, demo_years(tenant), random.Random(1))
+    from dagster_project.demo.commissioning import build_commissioning
+    from dagster_project.demo.generator import demo_years, write_register
+
     path = tenant.inbox / "agreements" / "register.xlsx"
-    write_register(agreements, path)
+    write_register(build_commissioning(tenant, demo_years(tenant), random.Random(1)), path)
     wb = load_workbook(path)
-    wb["Agreements"]["L4"] = "about £50k"
+    wb[sheet][cell] = value
     wb.save(path)
+
+
+def test_register_with_text_in_a_money_cell_names_the_cell(tenant):
+    register_with(tenant, "Agreements", "L4", "about £50k")
     reason = only_reason(ingest_family(tenant, BY_NAME["agreements"], new_load_id()))
     assert "Agreements!L4" in reason and "'Annual value' is 'about £50k'" in reason
     assert query(tenant, "select count(*) from raw.agreements") == [(0,)]
@@ -149,18 +154,7 @@ def test_police_file_with_a_foreign_header(tenant):
 
 
 def test_register_with_an_unknown_funding_stream_names_the_cell(tenant):
-    from dagster_project.demo.generator import write_register
-    from dagster_project.demo.commissioning import build_commissioning
-    from dagster_project.demo.generator import demo_years
-    import random
-    from openpyxl import load_workbook
-
     ingest_family(tenant, BY_NAME["tenant_config"], new_load_id())
-    agreements = build_commissioning(tenant, demo_years(tenant), random.Random(1))
-    path = tenant.inbox / "agreements" / "register.xlsx"
-    write_register(agreements, path)
-    wb = load_workbook(path)
-    wb["Funding split"]["B3"] = "MOJ-VICTIMS"
-    wb.save(path)
+    register_with(tenant, "Funding split", "B3", "MOJ-VICTIMS")
     reason = only_reason(ingest_family(tenant, BY_NAME["agreements"], new_load_id()))
     assert "Funding split!B3" in reason and "'Stream ID' is 'MOJ-VICTIMS', which is not known" in reason

@@ -7,6 +7,12 @@ from dagster_project.resources import TenantResource
 from dagster_project.status import status
 
 
+def _source_result(tenant: TenantResource, source: str) -> AssetCheckResult:
+    report = status(tenant.load())
+    return _result([f for f in report.fresh if f.startswith(source)],
+                   [s for s in report.stale if s.startswith((source, "no warehouse"))])
+
+
 def _result(lines: list[str], problems: list[str]) -> AssetCheckResult:
     return AssetCheckResult(passed=not problems, severity=AssetCheckSeverity.WARN,
                             metadata={"detail": MetadataValue.md("\n".join(f"- {x}" for x in (problems or lines))
@@ -16,17 +22,13 @@ def _result(lines: list[str], problems: list[str]) -> AssetCheckResult:
 @asset_check(asset=AssetKey(["raw", "ledger_lines"]), name="ledger_is_fresh",
              description="The latest ledger posting is within freshness.ledger_max_age_days of the reporting date.")
 def ledger_is_fresh(tenant: TenantResource) -> AssetCheckResult:
-    report = status(tenant.load())
-    return _result([f for f in report.fresh if f.startswith("ledger")],
-                   [s for s in report.stale if s.startswith(("ledger", "no warehouse"))])
+    return _source_result(tenant, "ledger")
 
 
 @asset_check(asset=AssetKey(["raw", "police_street"]), name="police_data_is_fresh",
              description="data.police.uk data reaches the month expected (freshness.police_max_age_months).")
 def police_data_is_fresh(tenant: TenantResource) -> AssetCheckResult:
-    report = status(tenant.load())
-    return _result([f for f in report.fresh if f.startswith("police")],
-                   [s for s in report.stale if s.startswith(("police", "no warehouse"))])
+    return _source_result(tenant, "police")
 
 
 @asset_check(asset=AssetKey(["raw", "provider_return_cells"]), name="no_overdue_provider_returns",

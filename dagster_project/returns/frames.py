@@ -37,16 +37,17 @@ def _pence(value: Decimal | None) -> int | None:
     return None if value is None else int((value * 100).to_integral_value())
 
 
-def counts(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
-    frame = cells[cells["sheet"].isin(["Activity", "Outcomes", "Demographics"])]
+def _values_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(value_text=frame["value"].map(lambda v: None if v is None else str(v).strip()))[
         ["file", "sheet", "cell", "value", "value_text"]].reset_index(drop=True)
+
+
+def counts(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
+    return _values_as_text(cells[cells["sheet"].isin(["Activity", "Outcomes", "Demographics"])])
 
 
 def money(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
-    frame = cells[(cells["sheet"] == "Finance") & (cells["row_label"] != t.UNDERSPEND_LABEL)]
-    return frame.assign(value_text=frame["value"].map(lambda v: None if v is None else str(v).strip()))[
-        ["file", "sheet", "cell", "value", "value_text"]].reset_index(drop=True)
+    return _values_as_text(cells[(cells["sheet"] == "Finance") & (cells["row_label"] != t.UNDERSPEND_LABEL)])
 
 
 def outcomes(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
