@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
@@ -42,9 +43,13 @@ def tenant_population(tenant: Tenant) -> int:
                if r["lad_code"] in codes and r["measure"] == "Age: Total")
 
 
-def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: random.Random,
-                 scale: float) -> list[Path]:
-    codes = {c for d in tenant.districts for c in d.all_codes}
+def crime_mix() -> list[tuple[str, int]]:
+    """Crime types with their counts in a real month (Avon and Somerset, January 2023)."""
+    return [(r["crime_type"], int(r["crimes_2023_01_avon_and_somerset"])) for r in _facts("crime_type_mix.csv")]
+
+
+@lru_cache(maxsize=None)
+def _areas(codes: frozenset[str]) -> tuple[list[dict], list[dict], list[float]]:
     lsoas = _facts("lsoa_sample.csv")
     inside = [r for r in lsoas if r["LAD22CD"] in codes]
     outside = [r for r in lsoas if r["LAD22CD"] not in codes][:40]
@@ -52,9 +57,23 @@ def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: 
     population = {r["lad_code"]: int(r["value"]) for r in _facts("census_districts.csv") if r["measure"] == "Age: Total"}
     per_district = {code: sum(1 for r in inside if r["LAD22CD"] == code) for code in codes}
     inside_cumulative = list(accumulate(population.get(r["LAD22CD"], 1) / per_district[r["LAD22CD"]] for r in inside))
-    mix = _facts("crime_type_mix.csv")
-    crime_types = [r["crime_type"] for r in mix]
-    crime_weights = [int(r["crimes_2023_01_avon_and_somerset"]) for r in mix]
+    return inside, outside, inside_cumulative
+
+
+def lsoa_draw(tenant: Tenant, rng: random.Random) -> tuple[str, str]:
+    """One located crime's LSOA (code, name): mostly the tenant's, weighted by population; a few
+    just outside the force area; some given by their 2011 code, as older records are."""
+    inside, outside, inside_cumulative = _areas(frozenset(c for d in tenant.districts for c in d.all_codes))
+    area = rng.choice(outside) if rng.random() < 0.005 / 0.98 and outside else \
+        rng.choices(inside, cum_weights=inside_cumulative)[0]
+    old = area["CHGIND"] in ("U", "S") and rng.random() < 0.2
+    return (area["LSOA11CD"], area["LSOA11NM"]) if old else (area["LSOA21CD"], area["LSOA21NM"])
+
+
+def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: random.Random,
+                 scale: float) -> list[Path]:
+    inside, outside, inside_cumulative = _areas(frozenset(c for d in tenant.districts for c in d.all_codes))
+    crime_types, crime_weights = zip(*crime_mix())
     per_month = max(20, int(tenant_population(tenant) / 1000 * CRIMES_PER_1000_PER_MONTH * scale))
     force = tenant.force_reported_by[0]
     lon0, lat0 = tenant.demo.map_centre

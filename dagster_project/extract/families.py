@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Callable
 
 from dagster_project.extract import agreements, funding, geography, ledger, police, provider_returns, tenant_config
-from dagster_project.extract.csv_files import CsvSpec, load_csv
-from dagster_project.extract.landing import BadInput, Loader, Provenance
+from dagster_project.extract.csv_files import CsvSpec, load_csv, load_csv_batch
+from dagster_project.extract.landing import BadInput, BatchLoader, Loader, Provenance
 from dagster_project.tenants import Tenant
 
 
@@ -25,6 +25,7 @@ class Family:
     inbox_folder: str | None = None   # sub-folder of the inbox; None for the tenant folder itself
     make_screen: Callable | None = None  # (TenantPaths) -> a landing.Screen that validates a batch first
     depends_on: tuple[str, ...] = ()     # families whose raw tables this one's checks read
+    batch_loader: BatchLoader | None = None  # loads many files of one layout in one read
 
     def root(self, tenant: Tenant) -> Path:
         return tenant.inbox / self.inbox_folder if self.inbox_folder else tenant.folder
@@ -44,6 +45,19 @@ def _load_police(con, path: Path, prov: Provenance) -> int:
         raise BadInput(prov.source_file, "not a data.police.uk file name; expected YYYY-MM-<force>-street.csv "
                                          "or YYYY-MM-<force>-outcomes.csv")
     return load_csv(con, path, prov, spec)
+
+
+def _load_police_batch(con, files: list[tuple[Path, Provenance]]) -> list[int]:
+    specs = {police.spec_for(path.name) for path, _ in files}
+    if len(specs) == 1 and None not in specs:
+        return load_csv_batch(con, files, specs.pop())
+    rows = {}
+    for spec in specs:   # street and outcomes files together: one read per layout
+        if spec is None:
+            raise BadInput(files[0][1].source_file, "a file in this batch is not a data.police.uk file")
+        part = [(path, prov) for path, prov in files if police.spec_for(path.name) is spec]
+        rows.update(zip((prov.source_file for _, prov in part), load_csv_batch(con, part, spec)))
+    return [rows[prov.source_file] for _, prov in files]
 
 
 def _csv(spec: CsvSpec) -> Loader:
@@ -69,7 +83,7 @@ FAMILIES: tuple[Family, ...] = (
            "provider_returns", make_screen=provider_returns.ReturnScreen, depends_on=("agreements",)),
     Family("police", "data.police.uk street-level crime and outcomes CSVs (YYYY-MM/ folders).",
            {spec.table: spec.columns for spec in (police.STREET, police.OUTCOMES)},
-           _glob("police", "*/*.csv", "*.csv"), _load_police, "police"),
+           _glob("police", "*/*.csv", "*.csv"), _load_police, "police", batch_loader=_load_police_batch),
     Family("census", "ONS Census 2021 tables (Nomis bulk or web-query layout).",
            {geography.CENSUS_TABLE: geography.CENSUS_COLUMNS},
            _glob("census", "*.csv"), geography.load_census, "census"),

@@ -27,7 +27,8 @@ def ingest_family(tenant: Tenant, family: Family, load_id: str) -> LoadReport:
         screen = family.make_screen(paths) if family.make_screen else None
         report = ingest_files(con, paths, family.name, base, family.find(tenant),
                               screen.load if screen else family.loader, load_id,
-                              move_bad_files=family.name != "tenant_config", screen=screen)
+                              move_bad_files=family.name != "tenant_config", screen=screen,
+                              batch_loader=family.batch_loader)
     finally:
         con.close()
     log.info(report.summary())

@@ -1,0 +1,142 @@
+"""Scale: the national police generator, batch landing, and not re-reading unchanged files."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from pathlib import Path
+
+from dagster_project.demo import national
+from dagster_project.extract import landing
+from dagster_project.extract.families import BY_NAME
+from dagster_project.extract.ingest import ensure_raw_tables, ingest_family
+from dagster_project.extract.landing import PROVENANCE_COLUMNS, connect, ingest_files, new_load_id
+from dagster_project.extract.police import STREET
+from dagster_project.periods import FinancialYear
+from dagster_project.settings import TenantPaths
+from tests.test_landing import query
+
+TINY = 0.0005   # every force file at its floor of 20 rows, a few more for the big forces
+
+
+def national_files(tenant, months: int = 2) -> list[Path]:
+    paths = national.write_national_police(tenant, FinancialYear(2024), tenant.inbox / "police", years=1, scale=TINY)
+    keep = {f"{m:%Y-%m}" for m in national.national_months(FinancialYear(2024), 1)[:months]}
+    for path in paths:
+        if path.parent.name not in keep:
+            path.unlink()
+    for folder in (tenant.inbox / "police").iterdir():
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return sorted(p for p in paths if p.exists())
+
+
+def digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*.csv")):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_national_generator_writes_every_force_in_the_published_layout(tenant, tmp_path):
+    paths = national.write_national_police(tenant, FinancialYear(2024), tmp_path / "a", years=1, scale=TINY)
+    assert len(national.forces()) == 43
+    assert len(paths) == 43 * 12
+    assert {p.name.split("-", 2)[2] for p in paths} == {f"{f.slug}-street.csv" for f in national.forces()}
+    raw = (tmp_path / "a" / "2024-06" / "2024-06-metropolitan-street.csv").read_bytes()
+    assert raw.startswith((",".join(STREET.header) + "\r\n").encode())
+    rows = list(csv.reader(raw.decode().splitlines()))[1:]
+    assert len(rows) >= 20 and {r[1] for r in rows} == {"2024-06"}
+    assert {r[2] for r in rows} == {"Metropolitan Police Service"}
+    asb = [r for r in rows if r[9] == "Anti-social behaviour"]
+    assert all(r[0] == "" and r[10] == "" for r in asb)
+    assert all(len(r[0]) == 64 for r in rows if r[9] != "Anti-social behaviour")
+    # The tenant's own force uses the tenant's real LSOAs; the others get codes no real LSOA has.
+    own = list(csv.DictReader((tmp_path / "a" / "2024-06" / f"2024-06-{tenant.force_slug}-street.csv").open()))
+    codes = {r["LSOA code"] for r in own if r["LSOA code"]}
+    assert codes and all(c.startswith("E01") and int(c[3:]) < 900000 for c in codes)
+    assert all(r[7][1:4] == "019" and len(r[7]) == 9 for r in rows if r[7])
+    # Deterministic: the same inputs give byte-identical files.
+    national.write_national_police(tenant, FinancialYear(2024), tmp_path / "b", years=1, scale=TINY)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+def test_volume_follows_the_published_national_scale(tenant):
+    # Rows a year at scale 1, from the same sizing the generator uses: about 6.5 million.
+    per_year = sum(f.population for f in national.forces()) / 1000 * national.CRIMES_PER_1000_PER_MONTH * 12
+    assert 6.0e6 < per_year < 7.5e6
+
+
+def raw_rows(tenant, table: str = "police_street") -> list[tuple]:
+    keep = [c for c in (*STREET.columns, *PROVENANCE_COLUMNS) if c not in ("_loaded_at", "_load_id")]
+    return query(tenant, f"select {', '.join(keep)} from raw.{table} order by _source_file, _source_locator")
+
+
+def test_a_batch_lands_the_same_rows_as_loading_file_by_file(tenant, isolated):
+    files = national_files(tenant, months=2)
+    report = ingest_family(tenant, BY_NAME["police"], new_load_id())
+    assert len(report.landed) == len(files) == 86 and report.quarantined == []
+    assert report.batched == 86
+    batched = raw_rows(tenant)
+    # The same files one by one, into a second warehouse.
+    other = TenantPaths(tenant="other", root=isolated / "other").ensure()
+    con = connect(other)
+    try:
+        ensure_raw_tables(con)
+        family = BY_NAME["police"]
+        alone = ingest_files(con, other, "police", tenant.inbox, files, family.loader, new_load_id(),
+                             move_bad_files=False)
+        one_by_one = con.execute(f"""select {', '.join(c for c in (*STREET.columns, *PROVENANCE_COLUMNS)
+                                                      if c not in ('_loaded_at', '_load_id'))}
+                                     from raw.police_street order by _source_file, _source_locator""").fetchall()
+    finally:
+        con.close()
+    assert sorted(alone.landed) == sorted(report.landed) and alone.batched == 0
+    assert batched == one_by_one
+    # Locators are the physical lines of each file.
+    sample = files[37]
+    lines = sample.read_text().splitlines()
+    located = query(tenant, """select _source_locator, crime_type, lsoa_code from raw.police_street
+                               where _source_file = ?""", [sample.relative_to(tenant.inbox).as_posix()])
+    for locator, crime_type, lsoa in located:
+        fields = next(csv.reader([lines[int(locator.split()[1]) - 1]]))
+        assert (fields[9], fields[7] or None) == (crime_type, lsoa)
+
+
+def test_a_bad_file_in_a_batch_is_quarantined_alone_and_named(tenant):
+    files = national_files(tenant, months=1)
+    bad = files[5]
+    lines = bad.read_bytes().split(b"\r\n")
+    fields = lines[6].split(b",")
+    fields[1] = b"June 2024"
+    lines[6] = b",".join(fields)
+    bad.write_bytes(b"\r\n".join(lines))
+    report = ingest_family(tenant, BY_NAME["police"], new_load_id())
+    assert len(report.landed) == len(files) - 1
+    assert report.batched >= len(files) - 8   # halving isolates the bad file; most land in batches
+    [(name, reason)] = report.quarantined
+    assert name == bad.relative_to(tenant.inbox).as_posix()
+    assert "line 7" in reason and "'June 2024' is not a month as YYYY-MM" in reason
+    assert query(tenant, "select count(distinct _source_file) from raw.police_street") == [(len(files) - 1,)]
+    # The archive holds the landed files and nothing of the rejected one.
+    archived = {p.name for p in (TenantPaths.for_tenant(tenant.slug).landing / "police").iterdir()}
+    assert len(archived) == len(files) - 1
+    assert not [p for p in archived if p.endswith(".part")]
+
+
+def test_unchanged_files_are_not_read_again_and_changed_ones_are(tenant, monkeypatch):
+    files = national_files(tenant, months=1)
+    ingest_family(tenant, BY_NAME["police"], new_load_id())
+    reads = []
+    real = landing.fingerprint
+    monkeypatch.setattr(landing, "fingerprint", lambda path: reads.append(path) or real(path))
+    again = ingest_family(tenant, BY_NAME["police"], new_load_id())
+    assert reads == [] and len(again.skipped) == len(files)
+    # A file replaced by a corrected download (new content, new modification time) is hashed and loaded.
+    changed = files[0]
+    text = changed.read_bytes().replace(b"On or near", b"On or near the", 1)
+    changed.write_bytes(text)
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000))
+    third = ingest_family(tenant, BY_NAME["police"], new_load_id())
+    assert reads == [changed] and [name for name, _ in third.landed] == [changed.relative_to(tenant.inbox).as_posix()]
