@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: bootstrap run test ui demo-data docs clean
+.PHONY: bootstrap run test bench ui demo-data docs clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: bootstrap
 
 test: bootstrap
 	$(BIN)/python -m pytest -q
+
+# Timings and peak memory into BENCHMARKS.md (about 30 min; keeps ~9 GB of generated files in var/bench).
+BENCH_ARGS ?=
+bench: bootstrap
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 ui: bootstrap
 	$(BIN)/dagster dev -m dagster_project.definitions

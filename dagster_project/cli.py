@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--tenant", default=settings.DEFAULT_TENANT)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--scale", type=float, default=1.0, help="multiplies the volume of police data")
+    demo.add_argument("--national", action="store_true",
+                      help="national size: all 43 forces' police files for 5 years (about 32 million rows, 9 GB), "
+                           "and this tenant's share of 1,000 agreements and 200 providers")
     demo.add_argument("--out", type=Path, help="folder to write into (default: the tenant's inbox)")
 
     docs = sub.add_parser("docs", help="build the dbt docs site (one static page) for a tenant's warehouse")
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return cmd_run(args.tenant, demo_if_absent=not args.no_demo)
         if args.command == "demo-data":
-            return cmd_demo(args.tenant, args.seed, args.scale, args.out)
+            return cmd_demo(args.tenant, args.seed, args.scale, args.out, args.national)
         if args.command == "status":
             from dagster_project.status import format_status, status
             report = status(load_tenant(args.tenant))
@@ -108,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_FAILED
 
 
-def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None) -> int:
+def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None, national_scale: bool = False) -> int:
     from dagster_project.demo.generator import generate
 
     tenant = load_tenant(tenant_slug)
-    counts = generate(tenant, out, seed=seed, scale=scale)
+    counts = generate(tenant, out, seed=seed, scale=scale, national_scale=national_scale)
     print(f"Demo data for {tenant.name} written to {out or tenant.inbox}:")
     for family, n in counts.items():
         print(f"  {family:17} {n} file(s)")

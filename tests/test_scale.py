@@ -140,3 +140,32 @@ def test_unchanged_files_are_not_read_again_and_changed_ones_are(tenant, monkeyp
     os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000))
     third = ingest_family(tenant, BY_NAME["police"], new_load_id())
     assert reads == [changed] and [name for name, _ in third.landed] == [changed.relative_to(tenant.inbox).as_posix()]
+
+
+def test_national_shares_add_up_to_the_national_totals(isolated):
+    from dagster_project.demo.generator import NATIONAL_AGREEMENTS, NATIONAL_PROVIDERS, national_share
+    from dagster_project.tenants import available_tenants, load_tenant
+
+    tenants = [load_tenant(slug) for slug in available_tenants()]
+    assert len(tenants) == 3
+    assert sum(national_share(t, NATIONAL_AGREEMENTS) for t in tenants) == 1000
+    assert sum(national_share(t, NATIONAL_PROVIDERS) for t in tenants) == 200
+
+
+def test_national_demo_data_sizes_the_register_and_covers_every_force(tenant, isolated, monkeypatch):
+    from openpyxl import load_workbook
+
+    from dagster_project.demo import generator
+
+    monkeypatch.setattr(generator, "NATIONAL_AGREEMENTS", 90)   # the real 1,000 takes minutes; the sizing is the same
+    monkeypatch.setattr(generator, "NATIONAL_PROVIDERS", 30)
+    out = isolated / "national_inbox"
+    counts = generator.generate(tenant, out, scale=TINY, national_scale=True)
+    assert counts["police"] == 43 * 12 * national.NATIONAL_YEARS
+    months = sorted(p.name for p in (out / "police").iterdir())
+    assert months[0] == "2020-04" and months[-1] == "2025-03" and len(months) == 60
+    book = load_workbook(out / "agreements" / "agreements_register.xlsx", read_only=True)
+    agreements = book["Agreements"].max_row - 1
+    providers = book["Providers"].max_row - 1
+    assert agreements == generator.national_share(tenant, 90) == 30
+    assert providers <= generator.national_share(tenant, 30) == 10

@@ -3,7 +3,16 @@
 Returns that break a critical rule are rejected before they reach ``raw``, so the critical
 checks guard against anything that slips past (and block the models if it does); warning
 rules show the returns accepted with warnings.
+
+A check's verdict depends only on its suite, the code that builds its frame, and the files
+landed for returns and the register. When none of those changed since the check last ran,
+the recorded verdict is given again (``meta.asset_check_verdicts``) without reading the
+cells or starting Great Expectations: a nightly run with no new returns costs nothing here.
 """
+import hashlib
+import json
+from pathlib import Path
+
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
@@ -24,20 +33,75 @@ def read_cells(warehouse) -> list[tuple]:
         con.close()
 
 
+CODE = [Path(fr.__file__), Path(__file__), Path(__file__).with_name("suites.py")]
+
+
+def inputs_key(warehouse, suite: Suite) -> str:
+    """What the verdict depends on: the suite, the frame code, the landed returns and register."""
+    digest = hashlib.sha256(json.dumps(suite.document, sort_keys=True).encode())
+    for path in CODE:
+        digest.update(path.read_bytes())
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for (sha,) in con.execute("""select sha256 from meta.landed_files
+                                     where family in ('provider_returns', 'agreements') order by sha256""").fetchall():
+            digest.update(sha.encode())
+    finally:
+        con.close()
+    return digest.hexdigest()
+
+
+def recorded_verdict(warehouse, name: str, key: str) -> dict | None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        exists = con.execute("""select 1 from duckdb_tables()
+                                where schema_name = 'meta' and table_name = 'asset_check_verdicts'""").fetchone()
+        row = exists and con.execute("""select verdict from meta.asset_check_verdicts
+                                        where check_name = ? and inputs_key = ?""", [name, key]).fetchone()
+    finally:
+        con.close()
+    return json.loads(row[0]) if row else None
+
+
+def record_verdict(warehouse, name: str, key: str, verdict: dict) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("""create table if not exists meta.asset_check_verdicts (
+                           check_name varchar primary key, inputs_key varchar not null, verdict varchar not null,
+                           checked_at timestamp not null default current_timestamp)""")
+        con.execute("insert or replace into meta.asset_check_verdicts values (?, ?, ?, current_timestamp)",
+                    [name, key, json.dumps(verdict)])
+    finally:
+        con.close()
+
+
+def judge(suite: Suite, warehouse) -> dict:
+    cells = fr.cells_frame(read_cells(warehouse))
+    failures = run_suite(suite, fr.BUILDERS[suite.frame](cells, suite.parameters))
+    critical = [f for f in failures if f.severity == "critical"]
+    examples = "\n".join(f"- {f.row['file']} {f.row['sheet']}!{f.row['cell']}: {f.rule}" for f in failures[:20])
+    return {"passed": not failures, "failures": len(failures), "critical_failures": len(critical),
+            "returns_checked": int(cells["file"].nunique()) if len(cells) else 0, "examples": examples or "none"}
+
+
 def suite_check(suite: Suite):
     @asset_check(asset=RETURN_CELLS, name=suite.name, blocking=True,
                  description=f"{suite.description} (expectations/{suite.name}.json)")
     def _check(tenant: TenantResource) -> AssetCheckResult:
-        cells = fr.cells_frame(read_cells(tenant.paths().warehouse))
-        failures = run_suite(suite, fr.BUILDERS[suite.frame](cells, suite.parameters))
-        critical = [f for f in failures if f.severity == "critical"]
-        examples = "\n".join(f"- {f.row['file']} {f.row['sheet']}!{f.row['cell']}: {f.rule}" for f in failures[:20])
+        warehouse = tenant.paths().warehouse
+        key = inputs_key(warehouse, suite)
+        verdict = recorded_verdict(warehouse, suite.name, key)
+        repeated = verdict is not None
+        if verdict is None:
+            verdict = judge(suite, warehouse)
+            record_verdict(warehouse, suite.name, key, verdict)
         return AssetCheckResult(
-            passed=not failures,
-            severity=AssetCheckSeverity.ERROR if critical else AssetCheckSeverity.WARN,
-            metadata={"failures": len(failures), "critical_failures": len(critical),
-                      "returns_checked": int(cells["file"].nunique()) if len(cells) else 0,
-                      "examples": MetadataValue.md(examples or "none")},
+            passed=verdict["passed"],
+            severity=AssetCheckSeverity.ERROR if verdict["critical_failures"] else AssetCheckSeverity.WARN,
+            metadata={"failures": verdict["failures"], "critical_failures": verdict["critical_failures"],
+                      "returns_checked": verdict["returns_checked"],
+                      "examples": MetadataValue.md(verdict["examples"]),
+                      "verdict": "repeated: inputs unchanged since last checked" if repeated else "checked now"},
         )
 
     return _check

@@ -3,23 +3,30 @@
 Same tenant, seed and scale give byte-identical files. Everything is written into a
 staging folder first and moved into the inbox only when complete, so an interrupted
 run never leaves half a demo behind.
+
+``national=True`` sizes the demo for England and Wales: the police files of all 43 forces
+for five financial years (:mod:`dagster_project.demo.national`), and the tenant's share of
+1,000 agreements with 200 providers across the configured tenants.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import shutil
 from pathlib import Path
 
-from dagster_project.demo import finance, police, reference, returns
+from dagster_project.demo import finance, national, police, reference, returns
 from dagster_project.demo.commissioning import Agreement, build_commissioning
 from dagster_project.extract.agreements import REGISTER_SHEETS
 from dagster_project.periods import FinancialYear
-from dagster_project.tenants import ConfigError, Tenant
+from dagster_project.tenants import ConfigError, Tenant, available_tenants
 from dagster_project.xlsx_files import save_workbook
 
 STAMP = ".demo-data.json"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+NATIONAL_AGREEMENTS = 1000
+NATIONAL_PROVIDERS = 200
 
 
 def demo_years(tenant: Tenant) -> list[FinancialYear]:
@@ -31,12 +38,24 @@ def is_generated(tenant: Tenant) -> bool:
     return (tenant.inbox / STAMP).exists()
 
 
-def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: float = 1.0) -> dict[str, int]:
+def national_share(tenant: Tenant, total: int) -> int:
+    """The tenant's part of a national total, shared evenly over the configured tenants."""
+    slugs = sorted(set(available_tenants()) | {tenant.slug})
+    count, rest = divmod(total, len(slugs))
+    return count + (1 if slugs.index(tenant.slug) < rest else 0)
+
+
+def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: float = 1.0,
+             national_scale: bool = False) -> dict[str, int]:
     """Write the demo inbox for ``tenant`` into ``out`` (default: the tenant's inbox)."""
     if tenant.demo is None:
         raise ConfigError(tenant.config_path, "demo", "missing; this tenant has no demo settings")
     if scale <= 0:
         raise ValueError("scale must be more than 0")
+    if national_scale:
+        tenant = dataclasses.replace(tenant, demo=dataclasses.replace(
+            tenant.demo, agreements=national_share(tenant, NATIONAL_AGREEMENTS),
+            providers=national_share(tenant, NATIONAL_PROVIDERS)))
     out = out or tenant.inbox
     staging = out.with_name(out.name + ".generating")
     shutil.rmtree(staging, ignore_errors=True)
@@ -54,21 +73,34 @@ def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: floa
     counts["ledger"] = len(finance.write_ledger_exports(postings, years, staging / "ledger"))
     counts["provider_returns"] = len(returns.write_returns(tenant, agreements, years, staging / "provider_returns",
                                                            rng("returns")))
-    counts["police"] = len(police.write_police(tenant, years, staging / "police", rng("police"), scale))
+    if national_scale:
+        counts["police"] = len(national.write_national_police(tenant, years[-1], staging / "police", seed, scale=scale))
+    else:
+        counts["police"] = len(police.write_police(tenant, years, staging / "police", rng("police"), scale))
     counts["census"] = len(reference.write_census(tenant, staging / "census"))
     counts["lookup"] = len([reference.write_lookup(staging / "lookup")])
     (staging / STAMP).write_text(json.dumps({"tenant": tenant.slug, "seed": seed, "scale": scale,
+                                             "national": national_scale,
                                              "generator_version": GENERATOR_VERSION, "files": counts},
                                             indent=2, sort_keys=True) + "\n")
     out.mkdir(parents=True, exist_ok=True)
     for item in sorted(staging.iterdir()):
         target = out / item.name
         if item.is_dir():
-            shutil.copytree(item, target, dirs_exist_ok=True)
+            shutil.copytree(item, target, dirs_exist_ok=True, copy_function=_move_or_copy)
         else:
             shutil.copy2(item, target)
     shutil.rmtree(staging)
     return counts
+
+
+def _move_or_copy(source: str, target: str) -> None:
+    """Files move from the staging folder (gigabytes at national scale); across disks they copy."""
+    try:
+        Path(target).unlink(missing_ok=True)
+        Path(source).rename(target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def write_register(agreements: list[Agreement], path: Path) -> Path:
