@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -91,7 +92,7 @@ def measure(args: list[str], env: dict[str, str], label: str) -> dict:
     if code != 0:
         raise SystemExit(f"bench: {label} failed with exit code {code}; see {log}")
     print(f"bench: {label}: {seconds:.1f} s, peak {peak / 2**30:.2f} GiB", flush=True)
-    return {"seconds": seconds, "peak_bytes": peak}
+    return {"seconds": seconds, "peak_bytes": peak, "log": str(log)}
 
 
 # ---------------------------------------------------------------- the steps
@@ -175,18 +176,38 @@ def national_round(n: int, sources: Path) -> dict[str, dict]:
     shutil.rmtree(home, ignore_errors=True)
     results["pipeline"] = measure([sys.executable, __file__, "_national"], base_env(sources, home),
                                   f"national police ingest and crime_context {n}")
-    rows = _count(home / TENANT / "warehouse.duckdb", "select count(*) from raw.police_street")
+    warehouse = home / TENANT / "warehouse.duckdb"
+    rows = _count(warehouse, "select count(*) from raw.police_street")
+    results["phases"] = phases(results["pipeline"]["log"])
+    results["warehouse_bytes"] = warehouse.stat().st_size
     shutil.rmtree(home, ignore_errors=True)   # the floor runs with the same disk room as the pipeline had
     floor_db.unlink(missing_ok=True)
     inbox = sources / TENANT / "inbox"
     results["floor"] = measure([sys.executable, __file__, "_floor", str(inbox), str(floor_db), "keep"],
                                base_env(sources, home), f"floor plain DuckDB load and aggregate {n}")
+    results["floor_bytes"] = floor_db.stat().st_size
     floor_db.unlink(missing_ok=True)
     results["floor_read_only"] = measure([sys.executable, __file__, "_floor", str(inbox), str(floor_db), "read"],
                                          base_env(sources, home), f"floor plain DuckDB aggregate only {n}")
     floor_db.unlink(missing_ok=True)
     results["rows"] = rows
     return results
+
+
+PHASES = {"landing": re.compile(r"^landing: ([0-9.]+) s"),
+          "build-aside copy": re.compile(r"^build-aside copy of [0-9.]+ GB: ([0-9.]+) s"),
+          "dbt build": re.compile(r"^dbt build: ([0-9.]+) s")}
+
+
+def phases(log: str) -> dict[str, float]:
+    """The seconds of each part of the national step, as the step printed them."""
+    found = {}
+    for line in Path(log).read_text().splitlines():
+        for name, pattern in PHASES.items():
+            match = pattern.match(line)
+            if match:
+                found[name] = float(match.group(1))
+    return found
 
 
 def _count(warehouse: Path, sql: str) -> int:
@@ -318,7 +339,9 @@ def write_report(out: Path, runs: int, demo: list[dict], national: list[dict], d
         f"- Runs: {runs} of each; times are the median with (min–max), in seconds.",
         f"- National data: {data['files']:,} street-level files, {rows:,} rows, {data['bytes'] / 1e9:.2f} GB; "
         f"all 43 forces, {years} financial years, scale {scale} (generated in {data['seconds']:.0f} s by "
-        "`pccw demo-data --national`'s police writer).",
+        "`pccw demo-data --national`'s police writer). "
+        f"Warehouse after step 4: {national[0]['warehouse_bytes'] / 1e9:.2f} GB; "
+        f"the floor's database: {national[0]['floor_bytes'] / 1e9:.2f} GB.",
         "",
         "| # | What | Time (s) | Peak memory | Target | |",
         "|---|---|---|---|---|---|",
@@ -329,6 +352,8 @@ def write_report(out: Path, runs: int, demo: list[dict], national: list[dict], d
         f"| 3 | Rerun after one new provider return | {summary(one)} | {peak(demo, 'one_return'):.2f} GiB | | |",
         f"| 4 | National police ingest + `crime_context` (dbt build with tests) | {summary(pipe)} | "
         f"{peak(national, 'pipeline'):.2f} GiB | ≤ 4 GiB | {verdict(peak(national, 'pipeline') <= 4)} |",
+        *[f"| 4{letter} | … of which {name} | {summary([r['phases'][name] for r in national])} | | | |"
+          for letter, name in zip("abc", PHASES) if all(name in r["phases"] for r in national)],
         f"| 5 | Floor: plain DuckDB `CREATE TABLE AS read_csv` + the same aggregate | {summary(floor)} | "
         f"{peak(national, 'floor'):.2f} GiB | | |",
         f"| 5a | Lower floor: one aggregate straight over the files, nothing kept | {summary(floor_read)} | "
@@ -344,7 +369,6 @@ def write_report(out: Path, runs: int, demo: list[dict], national: list[dict], d
     if out.exists() and NOTES_MARK in out.read_text():
         notes = out.read_text().split(NOTES_MARK, 1)[1]
     out.write_text("\n".join(lines) + "\n" + NOTES_MARK + (notes or "\n"))
-    (WORK / "results.json").write_text(json.dumps({"demo": demo, "national": national, "data": data}, indent=2))
     print(f"bench: wrote {out}")
 
 
@@ -354,12 +378,22 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--report", action="store_true",
+                        help="write the report again from the last run's var/bench/results.json, measuring nothing")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    demo = [demo_round(n + 1) for n in range(args.runs)]
-    sources, data = prepare_national(args.years, args.scale)
-    national = [national_round(n + 1, sources) for n in range(args.runs)]
-    write_report(args.out, args.runs, demo, national, data, args.years, args.scale)
+    results = WORK / "results.json"
+    if args.report:
+        saved = json.loads(results.read_text())
+    else:
+        demo = [demo_round(n + 1) for n in range(args.runs)]
+        sources, data = prepare_national(args.years, args.scale)
+        national = [national_round(n + 1, sources) for n in range(args.runs)]
+        saved = {"demo": demo, "national": national, "data": data, "runs": args.runs, "years": args.years,
+                 "scale": args.scale}
+        results.write_text(json.dumps(saved, indent=2))
+    write_report(args.out, saved["runs"], saved["demo"], saved["national"], saved["data"], saved["years"],
+                 saved["scale"])
 
 
 if __name__ == "__main__":
