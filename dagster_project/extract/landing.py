@@ -89,7 +89,7 @@ class LoadReport:
 Loader = Callable[[duckdb.DuckDBPyConnection, Path, Provenance], int]
 # Loads several files at once, all or none; returns the rows of each, in the order given.
 BatchLoader = Callable[[duckdb.DuckDBPyConnection, list[tuple[Path, Provenance]]], list[int]]
-BATCH_BYTES = 512 * 1024 * 1024   # bounds the memory a batch's read takes
+BATCH_BYTES = 256 * 1024 * 1024   # bounds the memory a batch's read takes
 
 
 class Screen(Protocol):
@@ -215,35 +215,26 @@ def ingest_files(
     """Land and load each file; see the module docstring for the guarantees."""
     report = LoadReport(family, load_id)
     prints = Fingerprints(con)
-    landed_before = {sha for (sha,) in con.execute("select sha256 from meta.landed_files").fetchall()}
-    pending: list[tuple[Path, str, str, int]] = []
+    seen = {sha for (sha,) in con.execute("select sha256 from meta.landed_files").fetchall()}
+    batching = batch_loader is not None and screen is None
     files = sorted(files)
-    with ThreadPoolExecutor(max_workers=2) as pool:   # hashlib lets go of the GIL: two files at once
-        measured = list(pool.map(_try(prints.of), files))
-    for path, (fingerprinted, exc) in zip(files, measured):
-        relative = _relative(path, inbox)
-        try:
-            if exc is not None:
-                raise exc
-            sha, lines = fingerprinted
-        except OSError as exc:
-            _quarantine(con, paths, family, path, relative, None, f"{relative}: cannot read the file ({exc.strerror})",
-                        load_id, report, move_bad_files)
-            continue
-        if sha in landed_before or any(sha == other for _, _, other, _ in pending):
-            log.debug("%s: %s skipped, already landed (sha256 %s)", family, relative, sha[:12])
-            report.skipped.append(relative)
-            continue
-        pending.append((path, relative, sha, lines))
+
+    def land(batch: list) -> list:
+        """Land the batch, or halve it until the files that fail are left to load alone."""
+        if len(batch) < 2 or _land_batch(con, paths, family, batch, batch_loader, load_id, report):
+            return [] if len(batch) >= 2 else batch
+        middle = len(batch) // 2
+        return land(batch[:middle]) + land(batch[middle:])
+
+    # With a batch loader, files are fingerprinted a batch at a time and loaded straight after,
+    # while the system still holds them in memory: hashing gigabytes first and loading after
+    # would read every file from disk twice.
+    pending: list[tuple[Path, str, str, int]] = []
+    for group in (_batches(files, _size) if batching else [files]):
+        new = _new_files(con, paths, family, inbox, group, prints, seen, report, load_id, move_bad_files)
+        pending += [item for batch in _batches(new, lambda item: _size(item[0])) for item in land(batch)] \
+            if batching else new
     prints.save()
-    if batch_loader is not None and screen is None:
-        def land(batch: list) -> list:
-            """Land the batch, or halve it until the files that fail are left to load alone."""
-            if len(batch) < 2 or _land_batch(con, paths, family, batch, batch_loader, load_id, report):
-                return [] if len(batch) >= 2 else batch
-            middle = len(batch) // 2
-            return land(batch[:middle]) + land(batch[middle:])
-        pending = [item for batch in _batches(pending) for item in land(batch)]
     verdicts = screen.screen(con, [(p, r) for p, r, _, _ in pending]) if screen and pending else {}
     for path, relative, sha, lines in pending:
         verdict = verdicts.get(relative)
@@ -281,6 +272,28 @@ def ingest_files(
     return report
 
 
+def _new_files(con, paths: TenantPaths, family: str, inbox: Path, files: list[Path], prints: Fingerprints,
+               seen: set[str], report: LoadReport, load_id: str, move_bad_files: bool) -> list[tuple[Path, str, str, int]]:
+    """The files not landed before (by sha256), with their fingerprints; unreadable ones quarantined."""
+    with ThreadPoolExecutor(max_workers=2) as pool:   # hashlib lets go of the GIL: two files at once
+        measured = list(pool.map(_try(prints.of), files))
+    new = []
+    for path, (fingerprinted, exc) in zip(files, measured):
+        relative = _relative(path, inbox)
+        if exc is not None:
+            _quarantine(con, paths, family, path, relative, None, f"{relative}: cannot read the file ({exc.strerror})",
+                        load_id, report, move_bad_files)
+            continue
+        sha, lines = fingerprinted
+        if sha in seen:
+            log.debug("%s: %s skipped, already landed (sha256 %s)", family, relative, sha[:12])
+            report.skipped.append(relative)
+            continue
+        seen.add(sha)
+        new.append((path, relative, sha, lines))
+    return new
+
+
 def _try(function):
     def attempt(arg):
         try:
@@ -290,11 +303,19 @@ def _try(function):
     return attempt
 
 
-def _batches(pending: list[tuple[Path, str, str, int]]) -> list[list[tuple[Path, str, str, int]]]:
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _batches(items: list, size_of) -> list[list]:
+    """Consecutive runs of ``items`` of at most BATCH_BYTES each (a larger item goes alone)."""
     batches: list[list] = [[]]
     size = 0
-    for item in pending:
-        item_size = item[0].stat().st_size
+    for item in items:
+        item_size = size_of(item)
         if batches[-1] and size + item_size > BATCH_BYTES:
             batches.append([])
             size = 0
