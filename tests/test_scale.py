@@ -169,3 +169,33 @@ def test_national_demo_data_sizes_the_register_and_covers_every_force(tenant, is
     providers = book["Providers"].max_row - 1
     assert agreements == generator.national_share(tenant, 90) == 30
     assert providers <= generator.national_share(tenant, 30) == 10
+
+
+def test_a_check_verdict_is_repeated_only_while_its_inputs_are_unchanged(tenant):
+    import datetime as dt
+
+    from dagster_project.checks import provider_returns as checks
+    from dagster_project.checks.suites import load_suites
+
+    paths = TenantPaths.for_tenant(tenant.slug).ensure()
+    connect(paths).close()
+    suite, other = load_suites("provider_return_")[:2]
+    key = checks.inputs_key(paths.warehouse, suite)
+    assert key != checks.inputs_key(paths.warehouse, other)          # each suite its own key
+    assert checks.recorded_verdict(paths.warehouse, suite.name, key) is None
+    verdict = {"passed": False, "failures": 2, "critical_failures": 1, "returns_checked": 5, "examples": "- x"}
+    checks.record_verdict(paths.warehouse, suite.name, key, verdict)
+    assert checks.recorded_verdict(paths.warehouse, suite.name, key) == verdict
+    # A new return lands: the key changes, so the recorded verdict no longer answers.
+    con = connect(paths)
+    con.execute("insert into meta.landed_files values ('abc', 'provider_returns', 'r.xlsx', 'x', 1, 1, 'L1', ?)",
+                [dt.datetime(2025, 1, 1)])
+    con.close()
+    changed = checks.inputs_key(paths.warehouse, suite)
+    assert changed != key and checks.recorded_verdict(paths.warehouse, suite.name, changed) is None
+    # A file of another family does not touch the returns' checks.
+    con = connect(paths)
+    con.execute("insert into meta.landed_files values ('def', 'police', 'p.csv', 'x', 1, 1, 'L1', ?)",
+                [dt.datetime(2025, 1, 1)])
+    con.close()
+    assert checks.inputs_key(paths.warehouse, suite) == changed

@@ -343,7 +343,7 @@ def _land_batch(con, paths: TenantPaths, family: str, batch: list[tuple[Path, st
         except (BadInput, duckdb.Error) as exc:
             con.rollback()
             _remove_copies(copying, [target for _, target in new_copies])
-            log.info("%s: a batch of %d files did not load as one (%s); loading them one by one",
+            log.info("%s: a batch of %d files did not load as one (%s); trying it in halves",
                      family, len(batch), _first_lines(exc, 1))
             return False
         except BaseException:
