@@ -33,7 +33,7 @@ run: bootstrap
 test: bootstrap
 	$(BIN)/python -m pytest -q
 
-# Timings and peak memory into BENCHMARKS.md (about 30 min; keeps ~9 GB of generated files in var/bench).
+# Timings and peak memory into BENCHMARKS.md (about 30 min; keeps ~8 GB of generated files in var/bench).
 BENCH_ARGS ?=
 bench: bootstrap
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

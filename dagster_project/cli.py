@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--scale", type=float, default=1.0, help="multiplies the volume of police data")
     demo.add_argument("--national", action="store_true",
-                      help="national size: all 43 forces' police files for 5 years (about 32 million rows, 9 GB), "
+                      help="national size: all 43 forces' police files for 5 years (about 35 million rows, 8 GB), "
                            "and this tenant's share of 1,000 agreements and 200 providers")
     demo.add_argument("--out", type=Path, help="folder to write into (default: the tenant's inbox)")
 

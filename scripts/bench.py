@@ -16,7 +16,7 @@ Rows of the table:
      a second, lower floor that keeps nothing (one aggregate straight over the files).
 
 Usage: ``python scripts/bench.py [--runs 3] [--years 5] [--scale 1.0] [--out BENCHMARKS.md]``.
-The work folder (``var/bench``) keeps the generated national files between runs (about 9 GB).
+The work folder (``var/bench``) keeps the generated national files between runs (about 8 GB).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """National-scale police data: every force of England and Wales, street-level files, five years.
 
-About 6.5 million street-level rows a year across the 43 forces, the volume data.police.uk
+About 7 million street-level rows a year across the 43 forces, near the volume data.police.uk
 publishes. Rows are made by DuckDB in one vectorised statement per month and written one
 file per force and month in the published layout (``YYYY-MM/YYYY-MM-<force>-street.csv``,
 CRLF), so the same loader reads them as the real files. Volumes follow each force area's
