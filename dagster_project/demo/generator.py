@@ -4,9 +4,9 @@ Same tenant, seed and scale give byte-identical files. Everything is written int
 staging folder first and moved into the inbox only when complete, so an interrupted
 run never leaves half a demo behind.
 
-``national=True`` sizes the demo for England and Wales: the police files of all 43 forces
-for five financial years (:mod:`dagster_project.demo.national`), and the tenant's share of
-1,000 agreements with 200 providers across the configured tenants.
+``national_scale=True`` (``pccw demo-data --national``) sizes the demo for England and Wales:
+the police files of all 43 forces for five financial years (:mod:`dagster_project.demo.national`),
+and the tenant's share of 1,000 agreements with 200 providers across the configured tenants.
 """
 from __future__ import annotations
 
@@ -97,8 +97,7 @@ def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: floa
 def _move_or_copy(source: str, target: str) -> None:
     """Files move from the staging folder (gigabytes at national scale); across disks they copy."""
     try:
-        Path(target).unlink(missing_ok=True)
-        Path(source).rename(target)
+        Path(source).replace(target)
     except OSError:
         shutil.copy2(source, target)
 
