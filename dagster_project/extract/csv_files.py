@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.extract.landing import BadInput, Provenance, ensure_raw_table, fingerprint
+from dagster_project.extract.landing import BadInput, Provenance, first_lines, ensure_raw_table, fingerprint
 
 UTF8_BOM = codecs.BOM_UTF8
 
@@ -140,19 +140,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec:
         if rows == 0:
             raise BadInput(name, "has a header but no data rows")
         verify_record_count(path, rows, name, prov.lines)
-        problems = []
-        for column in spec.required:
-            bad = con.execute(f"""select _source_locator from _incoming_csv
-                                  where "{column}" is null or trim("{column}") = '' limit 3""").fetchall()
-            problems += [f"{loc}, column '{spec.header[spec.columns.index(column)]}': empty; a value is required"
-                         for (loc,) in bad]
-        for check in spec.checks:
-            bad = con.execute(f"""select _source_locator, v from (
-                                    select _source_locator, "{check.column}" as v from _incoming_csv
-                                    where "{check.column}" is not null)
-                                  where not coalesce(({check.predicate}), false) limit 3""").fetchall()
-            header_name = spec.header[spec.columns.index(check.column)]
-            problems += [f"{loc}, column '{header_name}': {value!r} is not {check.expected}" for loc, value in bad]
+        problems = rule_breaks(con, spec)
         if problems:
             raise BadInput(name, "; ".join(problems[:5]) + (" (and more)" if len(problems) > 5 else ""))
         con.execute(f"insert into raw.{spec.table} select * from _incoming_csv")
@@ -194,12 +182,9 @@ def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Prove
             if n == 0:
                 raise BadInput(prov.source_file, "has a header but no data rows")
             verify_record_count(path, n, prov.source_file, prov.lines)
-        broken = [f"""select count(*) from _incoming_csv where "{c}" is null or trim("{c}") = ''""" for c in spec.required]
-        broken += [f"""select count(*) from (select "{c.column}" as v from _incoming_csv where "{c.column}" is not null)
-                       where not coalesce(({c.predicate}), false)""" for c in spec.checks]
-        bad = sum(con.execute(query).fetchone()[0] for query in broken)
-        if bad:
-            raise BadInput(files[0][1].source_file, f"{bad} values in this batch break the layout's rules")
+        problems = rule_breaks(con, spec, locator="filename || ', row ' || rowid", per_rule=1)
+        if problems:   # which file: loading the halves of the batch will say
+            raise BadInput(files[0][1].source_file, "a file in this batch breaks the layout's rules: " + problems[0])
         con.execute("alter table _incoming_files add column source_file varchar")
         con.execute("alter table _incoming_files add column sha256 varchar")
         con.executemany("update _incoming_files set source_file = ?, sha256 = ? where filename = ?",
@@ -210,7 +195,7 @@ def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Prove
                    'line ' || (i.rowid - f.first_rowid + 2), {at['at']}, {at['load']}
             from _incoming_csv as i join _incoming_files as f using (filename)""")
     except duckdb.InvalidInputException as exc:
-        raise BadInput(files[0][1].source_file, f"a file in this batch cannot be read as CSV ({_first_line(exc)})") \
+        raise BadInput(files[0][1].source_file, f"a file in this batch cannot be read as CSV ({first_lines(exc, 1)})") \
             from None
     finally:
         con.execute("drop table if exists _incoming_csv")
@@ -218,8 +203,24 @@ def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Prove
     return rows
 
 
-def _first_line(exc: Exception) -> str:
-    return next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), str(exc))
+def rule_breaks(con: duckdb.DuckDBPyConnection, spec: CsvSpec, locator: str = "_source_locator",
+                per_rule: int = 3) -> list[str]:
+    """The required values and value rules ``_incoming_csv`` breaks, a few per rule, each placed by
+    the SQL expression ``locator``."""
+    problems = []
+    for column in spec.required:
+        bad = con.execute(f"""select {locator} from _incoming_csv
+                              where "{column}" is null or trim("{column}") = '' limit {per_rule}""").fetchall()
+        problems += [f"{loc}, column '{spec.header[spec.columns.index(column)]}': empty; a value is required"
+                     for (loc,) in bad]
+    for check in spec.checks:
+        bad = con.execute(f"""select loc, v from (
+                                select {locator} as loc, "{check.column}" as v from _incoming_csv
+                                where "{check.column}" is not null)
+                              where not coalesce(({check.predicate}), false) limit {per_rule}""").fetchall()
+        header_name = spec.header[spec.columns.index(check.column)]
+        problems += [f"{loc}, column '{header_name}': {value!r} is not {check.expected}" for loc, value in bad]
+    return problems
 
 
 def verify_record_count(path: Path, rows: int, name: str, lines: int | None = None) -> None:

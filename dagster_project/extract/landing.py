@@ -259,7 +259,7 @@ def ingest_files(
             continue
         except duckdb.Error as exc:
             con.rollback()
-            _quarantine(con, paths, family, path, relative, sha, f"{relative}: {_first_lines(exc)}", load_id, report,
+            _quarantine(con, paths, family, path, relative, sha, f"{relative}: {first_lines(exc)}", load_id, report,
                         move_bad_files)
             continue
         except BaseException:
@@ -344,7 +344,7 @@ def _land_batch(con, paths: TenantPaths, family: str, batch: list[tuple[Path, st
             con.rollback()
             _remove_copies(copying, [target for _, target in new_copies])
             log.info("%s: a batch of %d files did not load as one (%s); trying it in halves",
-                     family, len(batch), _first_lines(exc, 1))
+                     family, len(batch), first_lines(exc, 1))
             return False
         except BaseException:
             con.rollback()
@@ -427,6 +427,6 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _first_lines(exc: Exception, n: int = 3) -> str:
+def first_lines(exc: Exception, n: int = 3) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return " ".join(lines[:n])
