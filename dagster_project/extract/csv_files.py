@@ -36,6 +36,8 @@ class CsvSpec:
     required: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     what: str = "file"
+    # Columns that name a row: a file may repeat a row exactly (ignored), never with other values.
+    unique_key: tuple[str, ...] = ()
 
     def __post_init__(self):
         assert len(self.header) == len(self.columns), self.table
@@ -182,7 +184,7 @@ def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Prove
             if n == 0:
                 raise BadInput(prov.source_file, "has a header but no data rows")
             verify_record_count(path, n, prov.source_file, prov.lines)
-        problems = rule_breaks(con, spec, locator="filename || ', row ' || rowid", per_rule=1)
+        problems = rule_breaks(con, spec, locator="filename || ', row ' || rowid", per_rule=1, file_column="filename")
         if problems:   # which file: loading the halves of the batch will say
             raise BadInput(files[0][1].source_file, "a file in this batch breaks the layout's rules: " + problems[0])
         con.execute("alter table _incoming_files add column source_file varchar")
@@ -204,9 +206,9 @@ def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Prove
 
 
 def rule_breaks(con: duckdb.DuckDBPyConnection, spec: CsvSpec, locator: str = "_source_locator",
-                per_rule: int = 3) -> list[str]:
-    """The required values and value rules ``_incoming_csv`` breaks, a few per rule, each placed by
-    the SQL expression ``locator``."""
+                per_rule: int = 3, file_column: str = "_source_file") -> list[str]:
+    """The required values, value rules and unique key ``_incoming_csv`` breaks, a few per rule, each
+    placed by the SQL expression ``locator`` (``file_column`` tells the files of a batch apart)."""
     problems = []
     for column in spec.required:
         bad = con.execute(f"""select {locator} from _incoming_csv
@@ -220,7 +222,45 @@ def rule_breaks(con: duckdb.DuckDBPyConnection, spec: CsvSpec, locator: str = "_
                               where not coalesce(({check.predicate}), false) limit {per_rule}""").fetchall()
         header_name = spec.header[spec.columns.index(check.column)]
         problems += [f"{loc}, column '{header_name}': {value!r} is not {check.expected}" for loc, value in bad]
+    if spec.unique_key:
+        problems += _key_clashes(con, spec, locator, per_rule, file_column)
     return problems
+
+
+def _key_clashes(con: duckdb.DuckDBPyConnection, spec: CsvSpec, locator: str, per_rule: int,
+                 file_column: str) -> list[str]:
+    """Rows of one file with the same ``unique_key`` but other values: the first such row of each key
+    and the first later row that differs from it. Rows are in file order by ``rowid``."""
+    key = ", ".join(f'"{c}"' for c in spec.unique_key)
+    values = ", ".join(f'"{c}"' for c in spec.columns)
+    same_key = " and ".join(f'b."{c}" is not distinct from a."{c}"' for c in spec.unique_key)
+    clashes = con.execute(f"""
+        with numbered as (
+            select rowid as r, {locator} as loc, {file_column} as f, {values}, [{values}] as row_values,
+                   count(*) over (partition by {file_column}, {key}) as copies
+            from _incoming_csv),
+        firsts as (
+            select * from numbered where copies > 1
+            qualify row_number() over (partition by f, {key} order by r) = 1)
+        select a.loc, b.loc, a.copies, a.row_values, b.row_values
+        from firsts as a join numbered as b on b.f = a.f and {same_key} and b.r > a.r
+        where b.row_values is distinct from a.row_values
+        qualify row_number() over (partition by a.r order by b.r) = 1
+        order by a.r limit {per_rule}""").fetchall()
+    problems = []
+    for first_loc, other_loc, copies, first, other in clashes:
+        named = " and ".join(f"{_header(spec, c)} {first[spec.columns.index(c)]!r}" for c in spec.unique_key)
+        differ = ", ".join(f"{_header(spec, c)} {a!r} and {b!r}"
+                           for c, a, b in zip(spec.columns, first, other) if a != b)
+        times = "twice" if copies == 2 else f"{copies} times"
+        keys = " and ".join(_header(spec, c) for c in spec.unique_key)
+        problems.append(f"{first_loc} and {other_loc}: {named} appears {times} with different values ({differ}); "
+                        f"a {spec.what} may list each {keys} once (exact repeats are ignored)")
+    return problems
+
+
+def _header(spec: CsvSpec, column: str) -> str:
+    return spec.header[spec.columns.index(column)]
 
 
 def verify_record_count(path: Path, rows: int, name: str, lines: int | None = None) -> None:

@@ -44,10 +44,23 @@ def _load_police(con, path: Path, prov: Provenance) -> int:
     if spec is None:
         raise BadInput(prov.source_file, "not a data.police.uk file name; expected YYYY-MM-<force>-street.csv "
                                          "or YYYY-MM-<force>-outcomes.csv")
-    return load_csv(con, path, prov, spec)
+    rows = load_csv(con, path, prov, spec)
+    police.refuse_shrunken([(prov.source_file, rows)], police.landed_copies(con, [prov.source_file]))
+    return rows   # the caller's transaction is rolled back on the refusal: nothing of the file lands
 
 
 def _load_police_batch(con, files: list[tuple[Path, Provenance]]) -> list[int]:
+    names = [Path(prov.source_file).name for _, prov in files]
+    if len(set(names)) < len(names):   # two downloads of one month: loaded one by one, in order
+        raise BadInput(files[0][1].source_file, "a file name comes twice in this batch")
+    rows = _load_police_layouts(con, files)
+    # Which file shrank: loading the halves of the batch will say.
+    police.refuse_shrunken(list(zip((prov.source_file for _, prov in files), rows)),
+                           police.landed_copies(con, [prov.source_file for _, prov in files]))
+    return rows
+
+
+def _load_police_layouts(con, files: list[tuple[Path, Provenance]]) -> list[int]:
     specs = {police.spec_for(path.name) for path, _ in files}
     if len(specs) == 1 and None not in specs:
         return load_csv_batch(con, files, specs.pop())

@@ -19,4 +19,7 @@ LEDGER = CsvSpec(
         Check("journal_type", "v in ('INV', 'CRN', 'ACR', 'REV', 'JNL')",
               "a journal type: INV (invoice), CRN (credit note), ACR (accrual), REV (accrual reversal) or JNL (journal)"),
     ),
+    # One export lists a transaction once; an exact repeat of a line is harmless (the warehouse keeps
+    # the first line), a repeat with other values is refused: which one is right cannot be told.
+    unique_key=("transaction_id",),
 )

@@ -1,6 +1,10 @@
 -- One row per finance transaction. Monthly exports overlap, so a transaction can arrive in
 -- several files (and, rarely, twice in one); the copy from the latest export is kept, and
 -- the number of copies and of differing versions is recorded for audit.
+-- Inside one export the FIRST line is kept, ordered by the line number (line 6 before line 12;
+-- never by the text 'line N', which puts 'line 12' first). Only exact repeats can reach here:
+-- a repeat with other values is refused at landing (LEDGER.unique_key), so the choice does not
+-- change a figure, but it is fixed. Changes between exports are listed by int_ledger_lines_revised.
 with lines as (
     select * from {{ ref('stg_finance__ledger_lines') }}
 ),
@@ -37,5 +41,6 @@ from lines
 join copies using (transaction_id)
 qualify row_number() over (
     partition by lines.transaction_id
-    order by lines._loaded_at desc, lines._source_file desc, lines._source_locator
+    order by lines._loaded_at desc, lines._source_file desc,
+             try_cast(regexp_extract(lines._source_locator, '[0-9]+') as bigint), lines._source_locator
 ) = 1
