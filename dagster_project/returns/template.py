@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from dagster_project.safe_text import set_text
 from dagster_project.xlsx_files import save_workbook
 
 TEMPLATE_VERSION = "PQR-2024.2"
@@ -150,7 +151,7 @@ def write_return(path: Path, content: ReturnContent) -> None:
     for offset, label in enumerate(COVER_FIELDS):
         row = COVER_FIRST_ROW + offset
         cover.cell(row=row, column=1, value=label).font = bold
-        cell = cover.cell(row=row, column=2, value=cover_values[label])
+        cell = set_text(cover.cell(row=row, column=2), cover_values[label])
         if label in PROVIDER_COVER_FIELDS:
             cell.fill, cell.protection = fill, Protection(locked=False)
         if label == "Submission type":
@@ -176,7 +177,7 @@ def write_return(path: Path, content: ReturnContent) -> None:
             rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True,
                                   error="Enter a whole number of people, 0 or more.")
         ws.add_data_validation(rule)
-        ws.cell(row=1, column=1, value=f"{grid.sheet} - {content.quarter}").font = Font(bold=True, size=12)
+        set_text(ws.cell(row=1, column=1), f"{grid.sheet} - {content.quarter}").font = Font(bold=True, size=12)
         headers = grid.labels + grid.values
         for col, header in enumerate(headers, start=1):
             c = ws.cell(row=HEADER_ROW, column=col, value=header)
@@ -184,14 +185,14 @@ def write_return(path: Path, content: ReturnContent) -> None:
         rows = content.rows_for(grid)
         for r, labels in enumerate(rows, start=HEADER_ROW + 1):
             for col, label in enumerate(labels, start=1):
-                ws.cell(row=r, column=col, value=label)
+                set_text(ws.cell(row=r, column=col), label)
             for offset, column in enumerate(grid.values):
                 col = len(grid.labels) + offset + 1
                 if grid is KPIS and column == "Target":
                     value = dict(content.kpis).get(labels[0])
-                    ws.cell(row=r, column=col, value=_number(value))
+                    set_text(ws.cell(row=r, column=col), _number(value))
                     continue
-                cell = ws.cell(row=r, column=col, value=values.get((grid.sheet, labels, column)))
+                cell = set_text(ws.cell(row=r, column=col), values.get((grid.sheet, labels, column)))
                 cell.fill, cell.protection = fill, Protection(locked=False)
                 if not (grid is KPIS and column == "Actual"):
                     rule.add(cell)
@@ -200,7 +201,7 @@ def write_return(path: Path, content: ReturnContent) -> None:
         if grid is FINANCE:
             r = HEADER_ROW + len(rows) + 2
             ws.cell(row=r, column=1, value=UNDERSPEND_LABEL).font = bold
-            cell = ws.cell(row=r, column=2, value=content.underspend_explanation)
+            cell = set_text(ws.cell(row=r, column=2), content.underspend_explanation)
             cell.fill, cell.protection = fill, Protection(locked=False)
         ws.column_dimensions["A"].width = 40
         for col in range(2, len(headers) + 1):

@@ -19,10 +19,10 @@ from dagster_project.extract.landing import BadInput
 from dagster_project.periods import Quarter
 from dagster_project.returns import frames as fr
 from dagster_project.returns import template as t
+from dagster_project.safe_text import FORMULA_PREFIXES
 
 ERROR, WARNING = "error", "warning"
 NOT_A_RETURN, REJECTED, WARNED, ACCEPTED = "not_a_return", "rejected", "accepted_with_warnings", "accepted"
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
