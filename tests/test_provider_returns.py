@@ -216,7 +216,9 @@ def test_cli_check_exit_codes(good, tmp_path, capsys, isolated):
     assert "Outcomes!C5" in out and (tmp_path / "fb" / f"{good.name}.feedback.txt").exists()
     other = tmp_path / "notes.xlsx"
     other.write_text("not a workbook")
-    assert main(["returns", "check", str(other)]) == 2
+    assert main(["returns", "check", str(other)]) == 1      # not a return: rejected
+    assert main(["returns", "check", str(tmp_path / "missing.xlsx")]) == 2
+    assert main(["returns", "check", str(tmp_path)]) == 2    # a folder
 
 
 def test_suites_are_files_and_asset_checks():

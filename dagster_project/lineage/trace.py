@@ -21,11 +21,12 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.errors import UsageError
 from dagster_project.packs.spec import PackSpec, Section, load_spec
 
 
-class TraceError(ValueError):
-    pass
+class TraceError(UsageError, ValueError):
+    """A figure, folder or transaction that cannot be traced (the command line exits 2)."""
 
 
 @dataclass
@@ -63,9 +64,20 @@ class Trace:
 
 def load_manifest(folder: Path) -> dict:
     path = folder / "manifest.json"
-    if not path.exists():
-        raise TraceError(f"{folder} has no manifest.json: give the folder of a rendered pack")
-    return json.loads(path.read_text(encoding="utf-8"))
+    if not path.is_file():
+        what = "does not exist" if not folder.exists() else "is not a folder" if not folder.is_dir() \
+            else "has no manifest.json"
+        raise TraceError(f"{folder} is not a pack folder: it {what}; a pack folder is "
+                         f"reports/out/<tenant>/<pack>/<period> holding manifest.json")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TraceError(f"{path} is not a pack manifest (not valid JSON: {exc}); "
+                         f"render the pack again with `pccw packs render`") from None
+    if not isinstance(manifest, dict) or not {"tenant", "pack", "period", "figures"} <= manifest.keys():
+        raise TraceError(f"{path} is not a pack manifest (it lacks tenant, pack, period or figures); "
+                         f"render the pack again with `pccw packs render`")
+    return manifest
 
 
 def find_figure(manifest: dict, ref: str) -> dict:

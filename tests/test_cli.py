@@ -1,0 +1,237 @@
+"""The command line fails with one line and an exit code, never a traceback: on wrong paths,
+wrong arguments, periods that have not ended, and before a tenant's first run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from dagster_project import cli
+from dagster_project.cli import main
+from dagster_project.errors import EXIT_BUSY, EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, Busy
+
+REPO = Path(__file__).resolve().parent.parent
+TENANT = "west_yorkshire"          # as_of 2025-05-15 in its tenant.yml
+
+
+def one_line_error(capsys) -> str:
+    """stderr is exactly one line, `pccw: ...`, and no traceback reached it."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pccw: "), err
+    return lines[0]
+
+
+def fake_pack(root: Path, tenant: str = TENANT) -> Path:
+    """A pack folder with a manifest.json, as `pccw packs render` leaves it (without the files)."""
+    folder = root / "reports" / tenant / "ho-vru" / "2024-25-Q1"
+    folder.mkdir(parents=True)
+    manifest = {"pack": "ho-vru", "period": "2024-25-Q1", "tenant": tenant, "as_of_load": None,
+                "figures": [{"id": "funding:all:amount", "sheet": "Funding", "cell": "B4", "value": "1.00"}]}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+# --- before a first run: every command that reads the warehouse exits 4 ---------------------
+
+BEFORE_A_RUN = {
+    "packs due": ["packs", "due", "--tenant", TENANT],
+    "packs render": ["packs", "render", "ho-vru", "--period", "2024-25-Q1", "--tenant", TENANT],
+    "trace --transaction": ["trace", "--transaction", "GL-1", "--tenant", TENANT],
+    "returns overdue": ["returns", "overdue", "--tenant", TENANT],
+    "returns template": ["returns", "template", "--agreement", "WY-001", "--quarter", "2024-25-Q2",
+                         "--tenant", TENANT],
+    "docs": ["docs", "--tenant", TENANT],
+    "status": ["status", "--tenant", TENANT],
+}
+
+
+@pytest.mark.parametrize("argv", BEFORE_A_RUN.values(), ids=BEFORE_A_RUN.keys())
+def test_reading_commands_before_a_first_run_exit_4(isolated, capsys, argv):
+    assert main(argv) == EXIT_NOT_READY
+    line = one_line_error(capsys)
+    assert f"no warehouse for {TENANT} yet" in line and f"pccw run --tenant {TENANT}" in line
+
+
+@pytest.mark.parametrize("command", ["audit", "trace"])
+def test_a_rendered_pack_of_a_tenant_never_run_exits_4(isolated, capsys, command):
+    folder = fake_pack(isolated)
+    argv = ["packs", "audit", str(folder)] if command == "audit" else ["trace", str(folder), "Funding!B4"]
+    assert main(argv) == EXIT_NOT_READY
+    assert f"no warehouse for {TENANT} yet" in one_line_error(capsys)
+
+
+def test_before_a_first_run_as_a_process_no_traceback_reaches_the_terminal(isolated):
+    env = dict(os.environ, PCCW_SOURCES=str(isolated / "sources"), PCCW_HOME=str(isolated / "var"))
+    env.pop("DAGSTER_HOME", None)
+    env.pop("PCCW_DEBUG", None)
+    done = subprocess.run([sys.executable, "-m", "dagster_project.cli", "packs", "due", "--tenant", TENANT],
+                          env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == EXIT_NOT_READY
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [f"pccw: no warehouse for {TENANT} yet: nothing has been loaded; "
+                                        f"run `pccw run --tenant {TENANT}` first"]
+    assert done.stdout == ""
+
+
+# --- wrong paths: exit 2, naming the path --------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["empty folder", "missing", "a file"])
+@pytest.mark.parametrize("command", ["audit", "trace"])
+def test_a_folder_that_is_not_a_pack_exits_2(isolated, capsys, command, kind):
+    folder = isolated / "not_a_pack"
+    if kind == "empty folder":
+        folder.mkdir()
+    elif kind == "a file":
+        folder.write_text("hello")
+    argv = ["packs", "audit", str(folder)] if command == "audit" else ["trace", str(folder), "Funding!B4"]
+    assert main(argv) == EXIT_USAGE
+    line = one_line_error(capsys)
+    assert str(folder) in line and "is not a pack folder" in line
+    assert "reports/out/<tenant>/<pack>/<period> holding manifest.json" in line
+
+
+def test_a_manifest_that_is_not_json_exits_2(isolated, capsys):
+    folder = fake_pack(isolated)
+    (folder / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert main(["packs", "audit", str(folder)]) == EXIT_USAGE
+    assert "is not a pack manifest" in one_line_error(capsys)
+
+
+def test_trace_without_folder_or_figure_exits_2(isolated, capsys):
+    assert main(["trace"]) == EXIT_USAGE
+    assert "give a pack folder and a figure, or --transaction ID" in one_line_error(capsys)
+
+
+def test_trace_an_unknown_figure_exits_2(isolated, capsys):
+    assert main(["trace", str(fake_pack(isolated)), "Nowhere!Z99"]) == EXIT_USAGE
+    assert "no figure 'Nowhere!Z99' in this pack" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("kind", ["folder", "missing"])
+def test_returns_check_on_a_folder_or_a_missing_file_exits_2(isolated, capsys, kind):
+    path = isolated if kind == "folder" else isolated / "nowhere.xlsx"
+    assert main(["returns", "check", str(path), "--tenant", TENANT]) == EXIT_USAGE
+    line = one_line_error(capsys)
+    assert str(path) in line and ("is a folder" if kind == "folder" else "no such file") in line
+
+
+def test_returns_check_of_something_not_a_return_is_rejected_exit_1(isolated, capsys):
+    notes = isolated / "notes.xlsx"
+    notes.write_text("not a workbook")
+    assert main(["returns", "check", str(notes), "--tenant", TENANT]) == EXIT_FAILED
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_returns_template_with_a_malformed_quarter_exits_2_even_before_a_run(isolated, capsys):
+    assert main(["returns", "template", "--agreement", "WY-001", "--quarter", "Q2 2024",
+                 "--tenant", TENANT]) == EXIT_USAGE
+    assert "is not a quarter like 2024-25-Q2" in one_line_error(capsys)
+
+
+# --- packs render: unknown packs, malformed periods, periods not ended -----------------------
+
+def test_render_an_unknown_pack_lists_the_packs(isolated, capsys):
+    assert main(["packs", "render", "home-office", "--period", "2024-25-Q1", "--tenant", TENANT]) == EXIT_USAGE
+    line = one_line_error(capsys)
+    assert "unknown pack 'home-office'" in line and "ho-immediate-justice, ho-vru, moj-victims" in line
+
+
+@pytest.mark.parametrize("period", ["Q1 2024", "2024-25-Q5", "2024-99-Q1", "2024-25"])
+def test_render_a_malformed_period_gives_the_format(isolated, capsys, period):
+    assert main(["packs", "render", "ho-vru", "--period", period, "--tenant", TENANT]) == EXIT_USAGE
+    line = one_line_error(capsys)
+    assert repr(period) in line and "2024-25-Q3" in line
+
+
+def test_render_the_wrong_kind_of_period_for_a_pack_exits_2(isolated, capsys):
+    assert main(["packs", "render", "moj-victims", "--period", "2024-25-Q1", "--tenant", TENANT]) == EXIT_USAGE
+    assert "moj-victims is half-yearly: give a period like 2024-25-H1" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("pack, period, end", [("ho-vru", "2030-31-Q1", "30/06/2030"),
+                                               ("ho-vru", "2025-26-Q1", "30/06/2025"),
+                                               ("moj-victims", "2024-25-H2", "31/03/2025")])
+def test_render_a_period_not_ended_is_refused_before_the_warehouse_is_read(isolated, capsys, pack, period, end):
+    if period == "2024-25-H2":                  # ended 31/03/2025: refused only if the reporting date is on/before
+        tenant_yml = isolated / "sources" / TENANT / "tenant.yml"
+        tenant_yml.write_text(tenant_yml.read_text().replace("as_of: 2025-05-15", "as_of: 2025-03-31"))
+        reporting = "31/03/2025"
+    else:
+        reporting = "15/05/2025"
+    assert main(["packs", "render", pack, "--period", period, "--tenant", TENANT]) == EXIT_USAGE
+    line = one_line_error(capsys)
+    assert f"{period} has not ended" in line and f"ends on {end}" in line and f"reporting date is {reporting}" in line
+    assert "--draft" in line
+
+
+def test_render_a_period_that_ended_gets_past_the_refusal(isolated, capsys):
+    assert main(["packs", "render", "moj-victims", "--period", "2024-25-H2", "--tenant", TENANT]) == EXIT_NOT_READY
+    assert "no warehouse" in one_line_error(capsys)
+
+
+def test_render_a_draft_gets_past_the_refusal(isolated, capsys):
+    argv = ["packs", "render", "ho-vru", "--period", "2030-31-Q1", "--tenant", TENANT, "--draft"]
+    assert main(argv) == EXIT_NOT_READY        # past the refusal, then nothing to read yet
+    out, err = capsys.readouterr()
+    assert "draft: period 2030-31-Q1 has not ended" in out and "figures are incomplete" in out
+    assert err.splitlines() == [f"pccw: no warehouse for {TENANT} yet: nothing has been loaded; "
+                                f"run `pccw run --tenant {TENANT}` first"]
+
+
+# --- pccw tenants ----------------------------------------------------------------------------
+
+def test_tenants_lists_every_tenant_and_carries_on_past_a_bad_one(isolated, capsys):
+    assert main(["tenants"]) == EXIT_OK
+    good = capsys.readouterr().out.splitlines()
+    broken = isolated / "sources" / "broken_force" / "tenant.yml"
+    broken.parent.mkdir()
+    broken.write_text("name: [unclosed\n")
+    assert main(["tenants"]) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == len(good) + 1 and set(good) <= set(lines)
+    (bad,) = [line for line in lines if line.startswith("broken_force")]
+    assert "ERROR: " in bad and str(broken) in bad and "not valid YAML" in bad
+    assert "Traceback" not in err and len(err.splitlines()) == 1 and err.startswith("pccw: 1 of ")
+
+
+# --- --version, and the errors main() catches ------------------------------------------------
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == f"pccw {version('pccw')}\n"
+
+
+def test_an_unexpected_error_is_one_line_unless_pccw_debug(isolated, capsys, monkeypatch):
+    def boom(tenant_slug):
+        raise RuntimeError("the disk is on fire\nsecond line")
+    monkeypatch.setattr(cli, "cmd_docs", boom)
+    monkeypatch.delenv("PCCW_DEBUG", raising=False)
+    assert main(["docs", "--tenant", TENANT]) == EXIT_FAILED
+    assert one_line_error(capsys) == ("pccw: unexpected error: RuntimeError: the disk is on fire "
+                                      "(set PCCW_DEBUG=1 to see the traceback)")
+    monkeypatch.setenv("PCCW_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="the disk is on fire"):
+        main(["docs", "--tenant", TENANT])
+
+
+def test_a_pccw_error_gives_its_exit_code(isolated, capsys, monkeypatch):
+    def busy(tenant_slug):
+        raise Busy(f"another run holds {tenant_slug}'s warehouse")
+    monkeypatch.setattr(cli, "cmd_docs", busy)
+    assert main(["docs", "--tenant", TENANT]) == EXIT_BUSY
+    assert one_line_error(capsys) == f"pccw: another run holds {TENANT}'s warehouse"
+
+
+def test_a_bad_tenant_is_still_a_configuration_error(isolated, capsys):
+    assert main(["packs", "due", "--tenant", "greater_nowhere"]) == EXIT_USAGE
+    assert "pccw: configuration error:" in one_line_error(capsys)
