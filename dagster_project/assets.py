@@ -4,6 +4,7 @@ Landing assets write the ``raw`` schema (keys ``raw/<table>``), which the dbt so
 of the same names read, so the asset graph runs files -> raw -> staging -> ...
 """
 
+import contextlib
 import json
 import os
 
@@ -14,8 +15,9 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family, raw_row_counts
-from dagster_project.refresh import building_copy, discard, fingerprint_for, plan_build, publish
+from dagster_project.refresh import building_copy, fingerprint_for, plan_build, publish, returns_models_in_order
 from dagster_project.resources import TenantResource
+from dagster_project.warehouse import discard
 
 
 # Transient failures (a file still being copied in, a lock held by a reader) get two more tries.
@@ -32,6 +34,7 @@ def landing_asset(family: Family):
                  description=f"Land new {family.name} files and load them into raw tables.")
     def _land(context: AssetExecutionContext, tenant: TenantResource):
         t = tenant.load()
+        tenant.session(context)   # the run's lock, held until the run ends: one writer for the whole refresh
         report = ingest_family(t, family, tenant.load_id_for(context))
         context.log.info(report.summary())
         if report.skipped:   # one line, not one a file: at national scale thousands are skipped each night
@@ -66,16 +69,22 @@ LANDING_ASSETS = [landing_asset(f) for f in FAMILIES]
 @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT)
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant: TenantResource):
     """The dbt models, seeds and tests, built into a copy of the tenant's warehouse that replaces
-    the live one only when the build succeeds. Only what changed is rebuilt (see refresh.py)."""
-    warehouse = tenant.paths().warehouse
+    the live one only when the build succeeds. Only what changed is rebuilt (see refresh.py).
+
+    Under the run's lock, what the run landed is published first, so the copy holds every landed
+    row and a failed or killed build loses none of them."""
+    session = tenant.session(context)
+    session.publish()
+    warehouse = session.paths.warehouse
     as_of = tenant.load().as_of
     fingerprint = fingerprint_for(as_of)
     plan = plan_build(warehouse, tenant.tenant, fingerprint)
     context.log.info(f"dbt: {plan.mode} ({plan.reason})")
     if plan.mode == "skip":
+        yield from _unchanged(context, plan.reason)
         return
-    copy = building_copy(warehouse)
-    os.environ["PCCW_WAREHOUSE"] = str(copy)
+    session.set_phase("dbt build")
+    copy, based_on = building_copy(warehouse)
     args = ["build"]
     if as_of:
         args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
@@ -85,39 +94,75 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant
         # with this tenant's warehouse path and vars, so dbt need not parse the project again
         # (a fresh folder would get the one from `dbt parse`, whose profile differs: full parse).
         target = tenant.paths().root / "dbt_target"
-        yield from dbt.cli(args, context=context, target_path=target).stream()
-    except BaseException:
-        discard(copy)
-        raise
+        with _warehouse_env(copy):
+            yield from dbt.cli(args, context=context, target_path=target).stream()
+        publish(copy, based_on, warehouse, tenant.tenant, fingerprint, tenant.load_id_for(context))
     finally:
-        os.environ["PCCW_WAREHOUSE"] = str(warehouse)
-    publish(copy, warehouse, tenant.tenant, fingerprint, tenant.load_id_for(context))
+        discard(copy)
+
+
+def _unchanged(context: AssetExecutionContext, reason: str):
+    """When dbt has nothing to build, the ``returns`` models (what the packs print) are reported
+    with ``rebuilt: false`` and why.
+
+    Dagster skips a step when a selected upstream asset yields nothing, and a pack must be looked
+    at in every run: what it shows can differ from its rendering even when dbt had nothing to do
+    (a rendering killed midway, a change to the template or the renderer). A build that does run
+    always rebuilds the ``returns`` models (see ``refresh.unaffected_nodes``)."""
+    selected = context.selected_asset_keys
+    for name in returns_models_in_order():
+        key = AssetKey(["returns", name])
+        if key in selected:
+            yield MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": f"not rebuilt: {reason}"})
+
+
+@contextlib.contextmanager
+def _warehouse_env(path):
+    """dbt's profile reads the warehouse path from PCCW_WAREHOUSE; set it for the build, then put back
+    exactly what was there (or nothing)."""
+    before = os.environ.get("PCCW_WAREHOUSE")
+    os.environ["PCCW_WAREHOUSE"] = str(path)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PCCW_WAREHOUSE", None)
+        else:
+            os.environ["PCCW_WAREHOUSE"] = before
 
 
 def pack_asset(pack: str):
     from dagster import Failure
 
     from dagster_project.packs.due import due_packs
-    from dagster_project.packs.render import PackBlocked, render_pack
+    from dagster_project.packs.render import PackBlocked, render_if_changed
     from dagster_project.packs.spec import PACKS_DIR, load_spec
 
     latest = max((load_spec(p) for p in (PACKS_DIR / pack).glob("*.yml")), key=lambda s: s.valid_from)
     deps = [AssetKey(["returns", model]) for model in latest.models]
 
     @asset(name=f"pack_{pack.replace('-', '_')}", group_name="packs", deps=deps, kinds={"xlsx", "html", "pdf"},
-           description=f"{latest.title}: every period due, rendered to reports/out/<tenant>/{pack}/<period>/.")
+           description=f"{latest.title}: every period due, rendered to reports/out/<tenant>/{pack}/<period>/ "
+                       "whenever what it shows changed (figures, checks, template), and only then.")
     def _pack(context: AssetExecutionContext, tenant: TenantResource) -> MaterializeResult:
         t = tenant.load()
-        rendered, blocked = [], []
+        tenant.session(context).set_phase(f"rendering {pack}")
+        rendered, current, blocked = [], 0, []
         for _, period in due_packs(t, pack):
             try:
-                rendered.append(str(render_pack(t, pack, period)))
+                folder = render_if_changed(t, pack, period)
             except PackBlocked as exc:
                 blocked.append(str(exc))
+                continue
+            if folder is None:
+                current += 1
+            else:
+                rendered.append(str(folder))
         if blocked:
             raise Failure(description=f"{len(blocked)} {pack} pack(s) blocked", metadata={"blocked": "\n\n".join(blocked)})
-        return MaterializeResult(metadata={"tenant": t.slug, "packs_rendered": len(rendered),
-                                           "folders": MetadataValue.md("\n".join(f"- {r}" for r in rendered) or "none due")})
+        return MaterializeResult(metadata={"tenant": t.slug, "packs_rendered": len(rendered), "packs_current": current,
+                                           "folders": MetadataValue.md("\n".join(f"- {r}" for r in rendered)
+                                                                       or "none changed")})
 
     return _pack
 

@@ -59,9 +59,18 @@ def ensure_manifest() -> Path:
 
 
 def generate_docs(warehouse: Path, out_dir: Path) -> Path:
-    """Build the dbt docs site as one static page that opens from disk (no server, no network)."""
-    subprocess.run([dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir", str(settings.DBT_DIR),
-                    "--profiles-dir", str(settings.DBT_DIR)], check=True, env=dbt_env(warehouse), cwd=settings.DBT_DIR)
+    """Build the dbt docs site as one static page that opens from disk (no server, no network).
+
+    dbt opens its database for writing, and a published warehouse is only ever read, so the
+    catalogue is read from a copy that is thrown away afterwards."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="pccw-docs-") as scratch:
+        copy = Path(scratch) / "warehouse.duckdb"
+        shutil.copyfile(warehouse, copy)
+        subprocess.run([dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir",
+                        str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR)],
+                       check=True, env=dbt_env(copy), cwd=settings.DBT_DIR)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
     shutil.copyfile(DBT_PROJECT.project_dir / "target" / "static_index.html", target)

@@ -4,15 +4,16 @@
 date) changed since the last successful build, only the models downstream of raw tables that
 received files since then, or nothing at all. ``building_copy``/``publish`` give safe failure:
 dbt builds a copy of the warehouse, and only a successful build replaces the file readers use,
-in one atomic rename. A run killed midway leaves the last good warehouse untouched.
+in one atomic rename (``warehouse.publish_file``, which refuses to replace a file that changed
+since the copy was made). A run killed midway leaves the last good warehouse untouched. All of
+this happens under the tenant's run lock (``warehouse.writing``), after what the run landed was
+published, so the copy dbt builds holds every landed row.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import duckdb
 
 from dagster_project import settings
 from dagster_project.extract.families import BY_NAME
+from dagster_project.warehouse import copy_published, publish_file
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,42 @@ class BuildPlan:
 
 
 def unaffected_nodes(selectors: tuple[str, ...]) -> list[str]:
+    """Models and tests a changed build leaves alone: those not downstream of the changed sources.
+
+    The ``returns`` models (what the packs print) and their tests are always rebuilt: they are
+    small, and a step that left them out would leave Dagster nothing to say for them, so it would
+    skip the packs, which must be looked at in every run that built anything."""
     from dagster_project.dbt_project import load_manifest, reachable
 
     manifest = load_manifest()
-    affected = reachable(manifest["child_map"],
-                         {f"source.pccw.{s.removeprefix('source:').removesuffix('+')}" for s in selectors})
+    start = {f"source.pccw.{s.removeprefix('source:').removesuffix('+')}" for s in selectors}
+    start |= {uid for uid, node in manifest["nodes"].items()
+              if node["resource_type"] == "model" and node["fqn"][1:2] == ["returns"]}
+    affected = reachable(manifest["child_map"], start)
     return sorted(node["name"] for uid, node in manifest["nodes"].items()
                   if node["resource_type"] in ("model", "test") and uid not in affected)
+
+
+def returns_models_in_order() -> list[str]:
+    """The names of the ``returns`` models, each after the models it reads."""
+    from dagster_project.dbt_project import load_manifest
+
+    manifest = load_manifest()
+    wanted = {uid for uid, node in manifest["nodes"].items()
+              if node["resource_type"] == "model" and node["fqn"][1:2] == ["returns"]}
+    ordered: list[str] = []
+
+    def visit(uid: str) -> None:
+        if uid in ordered:
+            return
+        for parent in manifest["parent_map"].get(uid, []):
+            if parent in wanted:
+                visit(parent)
+        ordered.append(uid)
+
+    for uid in sorted(wanted):
+        visit(uid)
+    return [manifest["nodes"][uid]["name"] for uid in ordered]
 
 
 def project_fingerprint(extra: str = "") -> str:
@@ -86,29 +117,23 @@ def plan_build(warehouse: Path, tenant: str, fingerprint: str) -> BuildPlan:
                      f"files landed for {', '.join(families)} since the last successful build")
 
 
-def building_copy(warehouse: Path) -> Path:
+def building_copy(warehouse: Path) -> tuple[Path, tuple[int, int] | None]:
+    """The copy dbt builds into, and the published file it was made from."""
     copy = warehouse.with_name(warehouse.stem + ".building.duckdb")
-    for stale in (copy, copy.with_name(copy.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    shutil.copyfile(warehouse, copy)
-    return copy
+    return copy, copy_published(warehouse, copy)
 
 
-def publish(copy: Path, warehouse: Path, tenant: str, fingerprint: str, load_id: str) -> None:
+def publish(copy: Path, based_on, warehouse: Path, tenant: str, fingerprint: str, load_id: str) -> None:
     con = duckdb.connect(str(copy))
     try:
         ensure_state(con)
         con.execute("insert or replace into meta.build_state values (?, ?, ?, ?)",
                     [tenant, fingerprint, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), load_id])
-        con.execute("checkpoint")
     finally:
         con.close()
-    os.replace(copy, warehouse)
+    publish_file(copy, warehouse, based_on)
 
 
-def discard(copy: Path) -> None:
-    for path in (copy, copy.with_name(copy.name + ".wal")):
-        path.unlink(missing_ok=True)
 
 
 def fingerprint_for(as_of: dt.date | None) -> str:

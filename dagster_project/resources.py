@@ -1,21 +1,30 @@
-"""Dagster resources: which tenant a run is for, and the run's load id."""
+"""Dagster resources: which tenant a run is for, the run's load id, and its hold on the warehouse."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
-from dagster_project import settings
+from dagster_project import run_history, settings, warehouse
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant, load_tenant
 
 
 class TenantResource(ConfigurableResource):
-    """The tenant a run works on. Defaults to ``$PCCW_TENANT`` or the default tenant."""
+    """The tenant a run works on. Defaults to ``$PCCW_TENANT`` or the default tenant.
+
+    The first step that writes takes the tenant's run lock through :meth:`session`; it is held
+    until the run ends (``teardown_after_execution``), so the whole refresh, landing through
+    publish, is one writer, whether it was started by ``pccw run``, the schedule, a sensor or the UI.
+    """
 
     tenant: str = os.environ.get("PCCW_TENANT", settings.DEFAULT_TENANT)
     load_id: str = ""   # set by `pccw run`; otherwise derived from the Dagster run
+    _hold: contextlib.ExitStack | None = PrivateAttr(default=None)
+    _recorded: tuple[str, object] | None = PrivateAttr(default=None)   # (load id, start) of a run this resource records
 
     def load(self) -> Tenant:
         return load_tenant(self.tenant)
@@ -29,3 +38,41 @@ class TenantResource(ConfigurableResource):
         record = context.instance.get_run_record_by_id(context.run_id)
         created = record.create_timestamp if record else dt.datetime.now(dt.timezone.utc)
         return f"L{created:%Y%m%dT%H%M%S}Z-{context.run_id[:8]}"
+
+    def session(self, context) -> warehouse.WriteSession:
+        """The run's hold on the warehouse: taken on first use, let go when the run ends."""
+        if self._hold is None:
+            hold = contextlib.ExitStack()
+            load_id = self.load_id_for(context)
+            session = hold.enter_context(warehouse.writing(self.tenant, load_id, on_wait=context.log.info))
+            self._hold = hold
+            # A run started by the schedule, a sensor or the UI is recorded here; `pccw run` records its own.
+            if not any(r["load_id"] == load_id for r in run_history.runs(session.paths, 5)):
+                run_history.close_dead_runs(session.paths, session.previous)
+                self._recorded = (load_id, run_history.record_start(session.paths, load_id))
+        return warehouse.active_session(self.tenant)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._hold is None:
+            return
+        hold, self._hold = self._hold, None
+        with hold:
+            session = warehouse.active_session(self.tenant)
+            session.publish()
+            if self._recorded is not None:
+                load_id, started = self._recorded
+                failed = _failed_steps(context)
+                run_history.record_end(session.paths, load_id, "failed" if failed else "succeeded",
+                                       run_history.run_counts(self.tenant, load_id, started),
+                                       "failed at: " + ", ".join(failed) if failed else "")
+
+
+def _failed_steps(context: InitResourceContext) -> list[str]:
+    """The steps of this run that failed so far (the run's own status is not final at teardown)."""
+    from dagster import DagsterEventType
+
+    try:
+        records = context.instance.get_records_for_run(context.run_id, of_type=DagsterEventType.STEP_FAILURE).records
+    except Exception:   # an instance that cannot say: the run is recorded as succeeded, as Dagster will say otherwise
+        return []
+    return sorted({r.event_log_entry.step_key for r in records if r.event_log_entry.step_key})

@@ -1,61 +1,19 @@
-"""What an operator needs each morning: the last run, failing checks, overdue returns, stale sources.
+"""What an operator needs each morning: the last run, failing checks, overdue returns, stale
+sources, and rendered packs that no longer show what the warehouse holds.
 
-Also the run history table (``meta.run_history``) the pipeline writes at the start and end of
-every refresh; a run that never finished stays "running" (killed) until the next one.
+Reads only: the run history (``run_history.py``), the lock's note of a run in progress
+(``warehouse.holder``) and the published warehouse. A run recorded as running whose lock is
+free died without recording its end, and is reported so.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-import duckdb
-
+from dagster_project import run_history, warehouse
 from dagster_project.periods import add_months
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant
-
-
-def ensure_history(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists meta")
-    con.execute("""create table if not exists meta.run_history (
-        load_id varchar primary key, tenant varchar, started_at timestamp, finished_at timestamp, status varchar,
-        files_landed integer, files_skipped integer, files_quarantined integer, returns_rejected integer,
-        checks_passed integer, checks_failed integer, packs_rendered integer, message varchar)""")
-
-
-def record_start(warehouse, tenant: str, load_id: str) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        ensure_history(con)
-        con.execute("""update meta.run_history set status = 'killed or abandoned'
-                       where status = 'running' and tenant = ?""", [tenant])
-        con.execute("insert into meta.run_history (load_id, tenant, started_at, status) values (?, ?, ?, 'running')",
-                    [load_id, tenant, _now()])
-    finally:
-        con.close()
-
-
-def record_end(warehouse, tenant: str, load_id: str, status: str, packs_rendered: int, message: str = "") -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        ensure_history(con)
-        landed = con.execute("select count(*) from meta.landed_files where load_id = ?", [load_id]).fetchone()[0]
-        quarantined = con.execute("""select count(*) filter (where kind = 'bad_file'),
-                                            count(*) filter (where kind = 'rejected_return')
-                                     from meta.quarantined_files where load_id = ?""", [load_id]).fetchone()
-        total = con.execute("select count(*) from meta.landed_files").fetchone()[0]
-        checks = con.execute("""select count(*) filter (where status in ('pass', 'success')),
-                                       count(*) filter (where status in ('fail', 'error'))
-                                from meta.dbt_results where recorded_at >= (select started_at from meta.run_history
-                                                                            where load_id = ?)""", [load_id]).fetchone() \
-            if _exists(con, "dbt_results") else (0, 0)
-        con.execute("""update meta.run_history set finished_at = ?, status = ?, files_landed = ?, files_skipped = ?,
-                       files_quarantined = ?, returns_rejected = ?, checks_passed = ?, checks_failed = ?,
-                       packs_rendered = ?, message = ? where load_id = ?""",
-                    [_now(), status, landed, total - landed, quarantined[0], quarantined[1], checks[0], checks[1],
-                     packs_rendered, message, load_id])
-    finally:
-        con.close()
 
 
 @dataclass
@@ -63,6 +21,10 @@ class Status:
     tenant: str
     as_of: dt.date
     last_run: dict | None = None
+    running: dict | None = None                       # the run holding the lock now, if any
+    packs: list[tuple[str, str, str, str]] = field(default_factory=list)   # (pack, period, state, why) not current
+    packs_current: int = 0
+    revisions: list[str] = field(default_factory=list)  # ledger amounts a later export changed, newest first
     failing_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     overdue: list[tuple] = field(default_factory=list)
@@ -70,20 +32,21 @@ class Status:
     fresh: list[str] = field(default_factory=list)
 
 
-def status(tenant: Tenant) -> Status:
+def status(tenant: Tenant, packs: bool = True) -> Status:
+    """The morning's report; ``packs=False`` leaves out whether each rendered pack is current."""
     as_of = tenant.as_of or dt.date.today()
     result = Status(tenant.slug, as_of)
-    warehouse = TenantPaths.for_tenant(tenant.slug).warehouse
-    if not warehouse.exists():
+    paths = TenantPaths.for_tenant(tenant.slug)
+    result.running = warehouse.holder(paths)
+    result.last_run = run_history.last_run(paths)
+    if result.last_run and result.last_run["status"] == "running" and \
+            (result.running is None or result.running.get("load_id") != result.last_run["load_id"]):
+        result.last_run["status"] = "ended without recording its end (killed or crashed)"
+    if not warehouse.current(tenant.slug).exists():
         result.stale.append("no warehouse yet: nothing has been loaded (run `pccw run`)")
         return result
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = warehouse.open_reader(tenant.slug)
     try:
-        if _exists(con, "run_history"):
-            cursor = con.execute("select * from meta.run_history order by started_at desc limit 1")
-            row = cursor.fetchone()
-            if row:
-                result.last_run = dict(zip([d[0] for d in cursor.description], row))
         if _exists(con, "dbt_results"):
             for name, kind, st, failures in con.execute("""
                     select name, resource_type, status, failures from meta.dbt_results
@@ -118,13 +81,35 @@ def status(tenant: Tenant) -> Status:
             result.stale.append(f"police: latest month {latest_month}, expected {expected:%Y-%m} or later")
         else:
             result.fresh.append(f"police: latest month {latest_month}")
+        if packs:
+            from dagster_project import flags, settings
+            revised = flags.ledger_revisions(con, settings.reports_out() / tenant.slug)
+            result.revisions = flags.format_revisions(list(reversed(revised)))
     finally:
         con.close()
+    if packs:
+        _pack_states(tenant, result)
     return result
+
+
+def _pack_states(tenant: Tenant, result: Status) -> None:
+    """Every pack due: is its rendering what the warehouse holds now?"""
+    from dagster_project.packs.due import due_packs
+    from dagster_project.packs.render import pack_state
+
+    for pack, period in due_packs(tenant):
+        state, why = pack_state(tenant, pack, period)
+        if state == "current":
+            result.packs_current += 1
+        else:
+            result.packs.append((pack, period, state, why))
 
 
 def format_status(s: Status) -> str:
     lines = [f"Status of {s.tenant} as of {s.as_of:%d/%m/%Y}"]
+    if s.running:
+        lines.append(f"  running now: {s.running.get('load_id')} ({s.running.get('phase', '?')} since "
+                     f"{str(s.running.get('phase_since', ''))[11:16]} UTC, process {s.running.get('pid', '?')})")
     if s.last_run:
         r = s.last_run
         lines.append(f"  last run {r['load_id']}: {r['status']}, started {r['started_at']:%Y-%m-%d %H:%M}"
@@ -132,7 +117,9 @@ def format_status(s: Status) -> str:
                      + (f"; files landed {r['files_landed']}, skipped {r['files_skipped']}, quarantined "
                         f"{r['files_quarantined']}, returns rejected {r['returns_rejected']}; checks passed "
                         f"{r['checks_passed']}, failed {r['checks_failed']}; packs rendered {r['packs_rendered']}"
-                        if r.get("finished_at") else ""))
+                        f", unchanged {r['packs_current'] or 0}"
+                        if r.get("finished_at") and r.get("files_landed") is not None else "")
+                     + (f"\n    {r['message']}" if r.get("message") else ""))
     else:
         lines.append("  no run recorded yet")
     lines.append(f"  failing checks: {len(s.failing_checks) or 'none'}")
@@ -140,6 +127,15 @@ def format_status(s: Status) -> str:
     lines += [f"  warning: {w}" for w in s.warnings]
     lines.append(f"  overdue provider returns (30 days after quarter end): {len(s.overdue) or 'none'}")
     lines += [f"    - {p} {a} {q}: {d} days overdue" for p, a, q, d in s.overdue]
+    lines.append(f"  packs not showing the warehouse's data: {len(s.packs) or 'none'}"
+                 f" ({s.packs_current} current)")
+    lines += [f"    - {pack} {period}: {state}: {why}" for pack, period, state, why in s.packs]
+    lines.append(f"  ledger transactions changed by a later export: {len(s.revisions) or 'none'}"
+                 + (" (newest first; the finance system's figure is used, check the packs they move)"
+                    if s.revisions else ""))
+    lines += [f"    - {r}" for r in s.revisions[:10]]
+    if len(s.revisions) > 10:
+        lines.append(f"    ... and {len(s.revisions) - 10} more (intermediate.int_ledger_lines_revised)")
     lines.append(f"  stale sources: {len(s.stale) or 'none'}")
     lines += [f"    - {x}" for x in s.stale]
     lines += [f"  fresh: {x}" for x in s.fresh]
@@ -154,6 +150,3 @@ def _table(con, schema: str, table: str) -> bool:
     return bool(con.execute("select 1 from information_schema.tables where table_schema = ? and table_name = ?",
                             [schema, table]).fetchone())
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

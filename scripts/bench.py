@@ -237,30 +237,33 @@ def child_national() -> None:
     from dagster_project.refresh import building_copy, fingerprint_for, publish
     from dagster_project.settings import DBT_DIR, TenantPaths
     from dagster_project.tenants import load_tenant
+    from dagster_project.warehouse import writing
 
     tenant = load_tenant(TENANT)
     load_id = new_load_id()
-    started = time.perf_counter()
-    for family in ("tenant_config", "census", "lsoa_lookup", "police"):
-        report = ingest_family(tenant, BY_NAME[family], load_id)
-        print(report.summary(), flush=True)
-        if report.quarantined:
-            raise SystemExit(f"{family}: files were quarantined: {report.quarantined[:3]}")
-    print(f"landing: {time.perf_counter() - started:.1f} s", flush=True)
-    ensure_manifest()
-    warehouse = TenantPaths.for_tenant(TENANT).warehouse
-    started = time.perf_counter()
-    copy = building_copy(warehouse)
-    print(f"build-aside copy of {warehouse.stat().st_size / 1e9:.2f} GB: {time.perf_counter() - started:.1f} s",
-          flush=True)
-    started = time.perf_counter()
-    args = [dbt_executable(), "build", "--select", "+crime_context", "--project-dir", str(DBT_DIR),
-            "--profiles-dir", str(DBT_DIR)]
-    if tenant.as_of:
-        args += ["--vars", json.dumps({"as_of": tenant.as_of.isoformat()})]
-    subprocess.run(args, env=dbt_env(copy), cwd=DBT_DIR, check=True)
-    publish(copy, warehouse, TENANT, fingerprint_for(tenant.as_of), load_id)
-    print(f"dbt build: {time.perf_counter() - started:.1f} s", flush=True)
+    with writing(TENANT, load_id) as session:      # one writer, one working copy, as in a refresh
+        started = time.perf_counter()
+        for family in ("tenant_config", "census", "lsoa_lookup", "police"):
+            report = ingest_family(tenant, BY_NAME[family], load_id)
+            print(report.summary(), flush=True)
+            if report.quarantined:
+                raise SystemExit(f"{family}: files were quarantined: {report.quarantined[:3]}")
+        session.publish()
+        print(f"landing: {time.perf_counter() - started:.1f} s", flush=True)
+        ensure_manifest()
+        warehouse = TenantPaths.for_tenant(TENANT).warehouse
+        started = time.perf_counter()
+        copy, based_on = building_copy(warehouse)
+        print(f"build-aside copy of {warehouse.stat().st_size / 1e9:.2f} GB: {time.perf_counter() - started:.1f} s",
+              flush=True)
+        started = time.perf_counter()
+        args = [dbt_executable(), "build", "--select", "+crime_context", "--project-dir", str(DBT_DIR),
+                "--profiles-dir", str(DBT_DIR)]
+        if tenant.as_of:
+            args += ["--vars", json.dumps({"as_of": tenant.as_of.isoformat()})]
+        subprocess.run(args, env=dbt_env(copy), cwd=DBT_DIR, check=True)
+        publish(copy, based_on, warehouse, TENANT, fingerprint_for(tenant.as_of), load_id)
+        print(f"dbt build: {time.perf_counter() - started:.1f} s", flush=True)
 
 
 FLOOR_READ = """read_csv('{police}/*/*-street.csv', header = true, all_varchar = true, filename = true)"""

@@ -35,7 +35,7 @@ def reference_dir() -> Path:
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """Tenant configs copied into tmp, with their own inboxes and run-time state."""
+    """Tenant configs copied into tmp, with their own inboxes, run-time state and rendered packs."""
     sources = tmp_path / "sources"
     for config in (REPO / "sources").glob("*/tenant.yml"):
         target = sources / config.parent.name / "tenant.yml"
@@ -43,6 +43,9 @@ def isolated(tmp_path, monkeypatch):
         shutil.copyfile(config, target)
     monkeypatch.setattr(settings, "SOURCES_DIR", sources)
     monkeypatch.setenv("PCCW_HOME", str(tmp_path / "var"))
+    # Packs too: a pack is rendered again only when what it shows changed, so packs left by
+    # another test with the same demo data would count as current here.
+    monkeypatch.setenv("PCCW_REPORTS_OUT", str(tmp_path / "reports"))
     return tmp_path
 
 

@@ -12,8 +12,9 @@ from openpyxl import Workbook, load_workbook
 from dagster_project.demo.generator import generate
 from dagster_project.extract.landing import new_load_id
 from dagster_project.packs import spec as spec_mod
-from dagster_project.packs.render import PackBlocked, _safe_text, render_pack
+from dagster_project.packs.render import PackBlocked, render_pack
 from dagster_project.pipeline import run_refresh
+from dagster_project.safe_text import set_text
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
 from tests.conftest import REPO, SMALL_SCALE
@@ -164,8 +165,8 @@ def test_reconciliation_mismatch_blocks(built, monkeypatch):
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     wb = Workbook()
-    _safe_text(wb.active["A1"], "=HYPERLINK(\"http://evil\",\"click\")")
-    _safe_text(wb.active["A2"], "@SUM(1)")
+    set_text(wb.active["A1"], "=HYPERLINK(\"http://evil\",\"click\")")
+    set_text(wb.active["A2"], "@SUM(1)")
     wb.save(tmp_path / "x.xlsx")
     ws = load_workbook(tmp_path / "x.xlsx").active
     assert ws["A1"].data_type == "s" and ws["A1"].value.startswith("=HYPERLINK")

@@ -4,16 +4,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+
+import duckdb
 from pathlib import Path
 
 from dagster_project.demo import national
 from dagster_project.extract import landing
 from dagster_project.extract.families import BY_NAME
 from dagster_project.extract.ingest import ensure_raw_tables, ingest_family
-from dagster_project.extract.landing import PROVENANCE_COLUMNS, connect, ingest_files, new_load_id
+from dagster_project.extract.landing import PROVENANCE_COLUMNS, ensure_meta, ingest_files, new_load_id
 from dagster_project.extract.police import STREET
 from dagster_project.periods import FinancialYear
 from dagster_project.settings import TenantPaths
+from dagster_project.warehouse import writing
 from tests.test_landing import query
 
 TINY = 0.0005   # every force file at its floor of 20 rows, a few more for the big forces
@@ -81,8 +84,9 @@ def test_a_batch_lands_the_same_rows_as_loading_file_by_file(tenant, isolated):
     batched = raw_rows(tenant)
     # The same files one by one, into a second warehouse.
     other = TenantPaths(tenant="other", root=isolated / "other").ensure()
-    con = connect(other)
+    con = duckdb.connect(str(other.warehouse))
     try:
+        ensure_meta(con)
         ensure_raw_tables(con)
         family = BY_NAME["police"]
         alone = ingest_files(con, other, "police", tenant.inbox, files, family.loader, new_load_id(),
@@ -178,24 +182,27 @@ def test_a_check_verdict_is_repeated_only_while_its_inputs_are_unchanged(tenant)
     from dagster_project.checks.suites import load_suites
 
     paths = TenantPaths.for_tenant(tenant.slug).ensure()
-    connect(paths).close()
+    with writing(tenant.slug) as session:
+        session.connect().close()
     suite, other = load_suites("provider_return_")[:2]
     key = checks.inputs_key(paths.warehouse, suite)
     assert key != checks.inputs_key(paths.warehouse, other)          # each suite its own key
     assert checks.recorded_verdict(paths.warehouse, suite.name, key) is None
     verdict = {"passed": False, "failures": 2, "critical_failures": 1, "returns_checked": 5, "examples": "- x"}
-    checks.record_verdict(paths.warehouse, suite.name, key, verdict)
+    checks.record_verdict(tenant.slug, suite.name, key, verdict)
     assert checks.recorded_verdict(paths.warehouse, suite.name, key) == verdict
     # A new return lands: the key changes, so the recorded verdict no longer answers.
-    con = connect(paths)
-    con.execute("insert into meta.landed_files values ('abc', 'provider_returns', 'r.xlsx', 'x', 1, 1, 'L1', ?)",
-                [dt.datetime(2025, 1, 1)])
-    con.close()
+    with writing(tenant.slug) as session:
+        con = session.connect()
+        con.execute("insert into meta.landed_files values ('abc', 'provider_returns', 'r.xlsx', 'x', 1, 1, 'L1', ?)",
+                    [dt.datetime(2025, 1, 1)])
+        con.close()
     changed = checks.inputs_key(paths.warehouse, suite)
     assert changed != key and checks.recorded_verdict(paths.warehouse, suite.name, changed) is None
     # A file of another family does not touch the returns' checks.
-    con = connect(paths)
-    con.execute("insert into meta.landed_files values ('def', 'police', 'p.csv', 'x', 1, 1, 'L1', ?)",
-                [dt.datetime(2025, 1, 1)])
-    con.close()
+    with writing(tenant.slug) as session:
+        con = session.connect()
+        con.execute("insert into meta.landed_files values ('def', 'police', 'p.csv', 'x', 1, 1, 'L1', ?)",
+                    [dt.datetime(2025, 1, 1)])
+        con.close()
     assert checks.inputs_key(paths.warehouse, suite) == changed

@@ -19,6 +19,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValu
 from dagster_project.checks.suites import Suite, load_suites, run_suite
 from dagster_project.extract.provider_returns import TABLE
 from dagster_project.resources import TenantResource
+from dagster_project.warehouse import current, writing
 from dagster_project.returns import frames as fr
 
 RETURN_CELLS = AssetKey(["raw", TABLE])
@@ -63,8 +64,13 @@ def recorded_verdict(warehouse, name: str, key: str) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def record_verdict(warehouse, name: str, key: str, verdict: dict) -> None:
-    con = duckdb.connect(str(warehouse))
+def record_verdict(tenant: str, name: str, key: str, verdict: dict) -> None:
+    """Remember a verdict in the tenant's warehouse, under its run lock (the run's own, inside a run)."""
+    with writing(tenant) as session:
+        _record(session.connect(), name, key, verdict)
+
+
+def _record(con, name: str, key: str, verdict: dict) -> None:
     try:
         con.execute("""create table if not exists meta.asset_check_verdicts (
                            check_name varchar primary key, inputs_key varchar not null, verdict varchar not null,
@@ -88,13 +94,14 @@ def suite_check(suite: Suite):
     @asset_check(asset=RETURN_CELLS, name=suite.name, blocking=True,
                  description=f"{suite.description} (expectations/{suite.name}.json)")
     def _check(tenant: TenantResource) -> AssetCheckResult:
-        warehouse = tenant.paths().warehouse
+        # Inside a run the returns just landed are in the run's working copy, not yet published.
+        warehouse = current(tenant.tenant)
         key = inputs_key(warehouse, suite)
         verdict = recorded_verdict(warehouse, suite.name, key)
         repeated = verdict is not None
         if verdict is None:
             verdict = judge(suite, warehouse)
-            record_verdict(warehouse, suite.name, key, verdict)
+            record_verdict(tenant.tenant, suite.name, key, verdict)
         return AssetCheckResult(
             passed=verdict["passed"],
             severity=AssetCheckSeverity.ERROR if verdict["critical_failures"] else AssetCheckSeverity.WARN,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 
 from dagster_project.extract.families import FAMILIES, Family
-from dagster_project.extract.landing import LoadReport, connect, ensure_raw_table, ingest_files
-from dagster_project.settings import TenantPaths
+from dagster_project import warehouse
+from dagster_project.extract.landing import LoadReport, ensure_raw_table, ingest_files
 from dagster_project.tenants import Tenant
 
 log = logging.getLogger(__name__)
@@ -19,28 +19,29 @@ def ensure_raw_tables(con, families: tuple[Family, ...] = FAMILIES) -> None:
 
 
 def ingest_family(tenant: Tenant, family: Family, load_id: str) -> LoadReport:
-    paths = TenantPaths.for_tenant(tenant.slug).ensure()
-    con = connect(paths)
-    try:
-        ensure_raw_tables(con)
-        base = tenant.inbox if family.inbox_folder else tenant.folder
-        screen = family.make_screen(paths) if family.make_screen else None
-        report = ingest_files(con, paths, family.name, base, family.find(tenant),
-                              screen.load if screen else family.loader, load_id,
-                              move_bad_files=family.name != "tenant_config", screen=screen,
-                              batch_loader=family.batch_loader)
-    finally:
-        con.close()
+    """Land the family's new files under the tenant's run lock (the run's, when called inside one)."""
+    with warehouse.writing(tenant.slug, load_id) as session:
+        session.set_phase(f"landing {family.name}")
+        paths = session.paths
+        con = session.connect()
+        try:
+            ensure_raw_tables(con)
+            base = tenant.inbox if family.inbox_folder else tenant.folder
+            screen = family.make_screen(paths) if family.make_screen else None
+            report = ingest_files(con, paths, family.name, base, family.find(tenant),
+                                  screen.load if screen else family.loader, load_id,
+                                  move_bad_files=family.name != "tenant_config", screen=screen,
+                                  batch_loader=family.batch_loader)
+        finally:
+            con.close()
     log.info(report.summary())
     return report
 
 
 def raw_row_counts(tenant: Tenant) -> dict[str, int]:
-    paths = TenantPaths.for_tenant(tenant.slug)
-    if not paths.warehouse.exists():
+    if not warehouse.current(tenant.slug).exists():
         return {}
-    import duckdb
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = warehouse.open_reader(tenant.slug)
     try:
         tables = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]

@@ -192,14 +192,6 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: Iterab
         _loaded_at timestamp not null, _load_id varchar not null)""")
 
 
-def connect(paths: TenantPaths) -> duckdb.DuckDBPyConnection:
-    paths.ensure()
-    con = duckdb.connect(str(paths.warehouse))
-    con.execute("set enable_progress_bar = false")
-    ensure_meta(con)
-    return con
-
-
 def ingest_files(
     con: duckdb.DuckDBPyConnection,
     paths: TenantPaths,

@@ -5,8 +5,8 @@ import datetime as dt
 
 import duckdb
 
+from dagster_project import warehouse
 from dagster_project.packs.spec import SpecError, spec_for
-from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant
 
 PERIOD_TYPE = {"half-yearly": "half", "quarterly": "quarter", "annual": "year"}
@@ -15,10 +15,12 @@ PERIOD_TYPE = {"half-yearly": "half", "quarterly": "quarter", "annual": "year"}
 def due_packs(tenant: Tenant, pack: str | None = None) -> list[tuple[str, str]]:
     """(pack, period) pairs whose period ended on or before the tenant's reporting date."""
     as_of = tenant.as_of or dt.date.today()
-    con = duckdb.connect(str(TenantPaths.for_tenant(tenant.slug).warehouse), read_only=True)
+    con = warehouse.open_reader(tenant.slug)
     try:
         periods = con.execute("""select period, period_type from intermediate.int_reporting_periods
                                  where period_end < ? order by period""", [as_of]).fetchall()
+    except duckdb.CatalogException:
+        periods = []            # the warehouse has not been built by dbt yet: nothing is due
     finally:
         con.close()
     due = []

@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -20,15 +21,14 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project import settings
+from dagster_project import settings, warehouse
 from dagster_project.packs import charts, gate as gate_mod
 from dagster_project.packs.spec import PackSpec, Section, spec_for
-from dagster_project.settings import TenantPaths
+from dagster_project.safe_text import set_text
 from dagster_project.tenants import Tenant
 from dagster_project.xlsx_files import save_workbook
 
 MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 class PackBlocked(RuntimeError):
@@ -61,15 +61,24 @@ def lineage_id(section: str, key: tuple[str, ...], row: dict, field_name: str) -
 
 
 def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | None = None,
-                out: Path | None = None, as_of: str | None = None) -> Path:
-    """Render one pack. ``as_of`` (a load id or a date) renders it from the warehouse as it stood then."""
+                out: Path | None = None, as_of: str | None = None, draft: bool = False) -> Path:
+    """Render one pack. ``as_of`` (a load id or a date) renders it from the warehouse as it stood then.
+    ``draft``: the period has not ended; the pack says DRAFT on its cover and heading and goes to
+    ``<period>_draft`` beside the packs due, never in place of one.
+
+    The rendering is written into a folder beside the pack's and swapped in whole: a reader never
+    sees half a pack, a killed rendering leaves the previous one in place, and the audit page of
+    the previous rendering is made again for the new figures. Figures that differ from the
+    previous rendering are listed in the manifest (``changes``) and on a Changes sheet."""
     spec = spec_for(pack, period)
-    warehouse = TenantPaths.for_tenant(tenant.slug).warehouse
     if as_of:
         from dagster_project.lineage.as_of import build_as_of
-        warehouse = build_as_of(tenant, as_of)
-        out = out or out_dir(tenant.slug, pack, period).with_name(f"{period}_as_of_{warehouse.parent.name}")
-    con = duckdb.connect(str(warehouse), read_only=True)
+        warehouse_file = build_as_of(tenant, as_of)
+        out = out or out_dir(tenant.slug, pack, period).with_name(f"{period}_as_of_{warehouse_file.parent.name}")
+        con = duckdb.connect(str(warehouse_file), read_only=True)
+    else:
+        warehouse_file = warehouse.current(tenant.slug)
+        con = warehouse.open_reader(tenant.slug)
     try:
         gate = gate_mod.evaluate(con, spec, period)
         if not gate.passed and not override_reason:
@@ -78,44 +87,185 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
         inputs = con.execute("""select family, source_file, sha256, load_id from meta.landed_files
                                 order by family, source_file""").fetchall()
-        as_of = con.execute("select max(loaded_at) from meta.landed_files").fetchone()[0]
+        data_as_of = con.execute("select max(loaded_at) from meta.landed_files").fetchone()[0]
     finally:
         con.close()
+    digest = inputs_digest(spec, sections, reconciliation, gate, override_reason if not gate.passed else None)
     for data in sections:
         data.totals = {f: sum((r[f] or 0 for r in data.rows), Decimal(0)) for f in data.section.totals}
-    folder = out or out_dir(tenant.slug, pack, period)
-    staging = folder.with_name(folder.name + ".rendering")
+    folder = out or out_dir(tenant.slug, pack, period).with_name(period + ("_draft" if draft else ""))
+    previous = read_manifest(folder)
+    staging = folder.with_name(f".{folder.name}.rendering-{os.getpid()}")
+    clear_dead_renderings(folder)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    context = {"tenant": tenant, "spec": spec, "period": period, "sections": sections,
-               "reconciliation": reconciliation, "override_reason": override_reason if not gate.passed else None,
-               "gate": gate, "as_of": as_of}
-    figures = write_xlsx(staging / f"{pack}.xlsx", context)
-    html = render_html(context)
-    (staging / f"{pack}.html").write_text(html, encoding="utf-8")
-    write_pdf(staging / f"{pack}.pdf", html)
-    manifest = {
-        "pack": pack, "title": spec.title, "period": period, "tenant": tenant.slug,
-        "template_version": spec.template_version, "spec": str(spec.path.relative_to(settings.REPO_ROOT)),
-        "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "as_of_load": warehouse.parent.name if as_of else None,
-        "warehouse": str(warehouse),
-        "data_as_of": as_of.isoformat(sep=" ") if as_of else None,
-        "code_version": code_version(),
-        "dbt_invocation_id": gate.invocation_id,
-        "checks": gate.checks,
-        "blocking_failures": gate.failures,
-        "override_reason": override_reason if not gate.passed else None,
-        "inputs": [{"family": f, "file": name, "sha256": sha, "load_id": load} for f, name, sha, load in inputs],
-        "figures": figures,
-        "outputs": {},
-    }
-    for name in (f"{pack}.xlsx", f"{pack}.html", f"{pack}.pdf"):
-        manifest["outputs"][name] = hashlib.sha256((staging / name).read_bytes()).hexdigest()
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.replace(folder)
+    try:
+        context = {"tenant": tenant, "spec": spec, "period": period, "sections": sections,
+                   "reconciliation": reconciliation, "override_reason": override_reason if not gate.passed else None,
+                   "gate": gate, "as_of": data_as_of, "changes": [], "previous": previous, "draft": draft}
+        figures = figure_values(spec, sections)
+        context["changes"] = changed_figures(previous, figures)
+        figures = write_xlsx(staging / f"{pack}.xlsx", context)
+        html = render_html(context)
+        (staging / f"{pack}.html").write_text(html, encoding="utf-8")
+        write_pdf(staging / f"{pack}.pdf", html)
+        manifest = {
+            "pack": pack, "title": spec.title, "period": period, "tenant": tenant.slug,
+            "template_version": spec.template_version, "spec": str(spec.path.relative_to(settings.REPO_ROOT)),
+            "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "as_of_load": warehouse_file.parent.name if as_of else None,
+            "warehouse": str(warehouse_file),
+            "data_as_of": data_as_of.isoformat(sep=" ") if data_as_of else None,
+            "inputs_digest": digest,
+            "draft": draft,
+            "code_version": code_version(),
+            "dbt_invocation_id": gate.invocation_id,
+            "checks": gate.checks,
+            "blocking_failures": gate.failures,
+            "override_reason": override_reason if not gate.passed else None,
+            "inputs": [{"family": f, "file": name, "sha256": sha, "load_id": load} for f, name, sha, load in inputs],
+            "figures": figures,
+            "previous_rendered_at": previous.get("rendered_at") if previous else None,
+            "changes": context["changes"],
+            "outputs": {},
+        }
+        for name in (f"{pack}.xlsx", f"{pack}.html", f"{pack}.pdf"):
+            manifest["outputs"][name] = hashlib.sha256((staging / name).read_bytes()).hexdigest()
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        if (folder / "audit.html").exists():
+            from dagster_project.lineage.audit_page import write_audit_page
+            write_audit_page(staging, warehouse_file)
+        swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return folder
+
+
+def pack_state(tenant: Tenant, pack: str, period: str) -> tuple[str, str]:
+    """Whether the rendered pack shows what the warehouse holds now: ``current``, ``stale`` (with
+    why), ``missing`` or ``blocked``. Asks the same questions :func:`render_pack` does, renders nothing."""
+    spec = spec_for(pack, period)
+    folder = out_dir(tenant.slug, pack, period)
+    manifest = read_manifest(folder)
+    con = warehouse.open_reader(tenant.slug)
+    try:
+        gate = gate_mod.evaluate(con, spec, period)
+        sections = [SectionData(s, fetch(con, s.model, period, s.order)) for s in spec.sections]
+        reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
+    finally:
+        con.close()
+    if not gate.passed and not (manifest and manifest.get("override_reason")):
+        why = "; ".join(gate.failures[:2])
+        return ("blocked", f"a blocking check fails ({why})" + (", and the rendered pack is older than the data"
+                                                                if manifest else ""))
+    if manifest is None:
+        return "missing", "not rendered yet"
+    digest = inputs_digest(spec, sections, reconciliation, gate, manifest.get("override_reason"))
+    if manifest.get("inputs_digest") != digest:
+        return "stale", f"rendered {manifest.get('rendered_at')}; its figures, checks or template changed since"
+    return "current", f"rendered {manifest.get('rendered_at')}"
+
+
+def render_if_changed(tenant: Tenant, pack: str, period: str) -> Path | None:
+    """Render the pack when what it would show differs from its rendering (or there is none); else None."""
+    state, _ = pack_state(tenant, pack, period)
+    if state == "current":
+        return None
+    return render_pack(tenant, pack, period)
+
+
+RENDERER_FILES = (Path(__file__), Path(__file__).with_name("charts.py"),
+                  settings.REPORTS_DIR / "templates" / "pack.html.j2")
+
+
+def inputs_digest(spec: PackSpec, sections: list[SectionData], reconciliation: list[dict], gate, override) -> str:
+    """What a rendering depends on: the template version's spec, every row it prints, its
+    reconciliation, the verdict of every check on its inputs, and the code that draws it."""
+    digest = hashlib.sha256()
+    for path in (spec.path, *RENDERER_FILES):
+        digest.update(path.read_bytes())
+    payload = {"sections": {d.section.id: d.rows for d in sections}, "reconciliation": reconciliation,
+               "checks": sorted((c["check"], c["kind"], c["status"], c.get("failures")) for c in gate.checks),
+               "failures": gate.failures, "override": override}
+    digest.update(json.dumps(payload, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def figure_values(spec: PackSpec, sections: list[SectionData]) -> dict[str, str]:
+    """Every figure's lineage id and value as the pack will print it (rows and totals)."""
+    values = {}
+    for data in sections:
+        s = data.section
+        for row in data.rows:
+            for col in s.columns:
+                if col.format and row.get(col.field) is not None:
+                    values[lineage_id(s.id, s.key, row, col.field)] = str(row[col.field])
+        for name, total in data.totals.items():
+            values[f"{s.id}:total:{name}"] = str(total)
+    return values
+
+
+def changed_figures(previous: dict | None, now: dict[str, str]) -> list[dict]:
+    """Figures whose value differs from the previous rendering, or that appeared or went."""
+    if not previous:
+        return []
+    # The reconciliation is a check beside the return, not a figure of it.
+    before = {f["id"]: f for f in previous.get("figures", []) if not f["id"].startswith("reconciliation:")}
+    changes = []
+    for fid in sorted(set(before) | set(now)):
+        was = before[fid]["value"] if fid in before else None
+        is_now = now.get(fid)
+        if was != is_now and not _same_number(was, is_now):
+            changes.append({"id": fid, "sheet": before.get(fid, {}).get("sheet"), "cell": before.get(fid, {}).get("cell"),
+                            "was": was, "now": is_now})
+    return changes
+
+
+def _same_number(a: str | None, b: str | None) -> bool:
+    try:
+        return a is not None and b is not None and Decimal(a) == Decimal(b)
+    except ArithmeticError:
+        return False
+
+
+def swap_in(staging: Path, folder: Path) -> None:
+    """Put a finished rendering in place of the old one with two renames (never a moment with neither)."""
+    old = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.replace(old)
+    staging.replace(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def clear_dead_renderings(folder: Path) -> None:
+    """Remove half-written renderings of this pack left by processes that died."""
+    if not folder.parent.exists():
+        return
+    for leftover in folder.parent.glob(f".{folder.name}.*-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -132,13 +282,6 @@ def code_version() -> str:
     return f"pccw {version('pccw')}" + (f" git {sha}{'+changes' if dirty else ''}" if sha else "")
 
 
-def _safe_text(cell, value) -> None:
-    """Provider text goes in as text, never as a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
 def write_xlsx(path: Path, context: dict) -> list[dict]:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -153,14 +296,19 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
     lines = [(spec.title, None), ("Organisation", context["tenant"].name), ("Period", context["period"]),
              ("Template version", spec.template_version), ("Funder", spec.funder),
              ("Data as of", str(context["as_of"] or ""))]
+    if context.get("draft"):
+        lines.insert(1, ("DRAFT", "The period has not ended: figures are incomplete. Not for submission."))
+    if context["changes"]:
+        lines.append(("Changed since last rendered", f"{len(context['changes'])} figure(s) differ from the rendering of "
+                      f"{context['previous'].get('rendered_at')}: see the Changes sheet"))
     if context["override_reason"]:
         lines.append(("RENDERED DESPITE FAILED CHECKS", context["override_reason"]))
         lines += [("Failed check", f) for f in context["gate"].failures]
     for r, (label, value) in enumerate(lines, start=1):
         cover.cell(row=r, column=1, value=label).font = Font(bold=True, size=14 if r == 1 else 11,
-                                                             color="C00000" if label.startswith("RENDERED") else None)
+                                                             color="C00000" if label.startswith(("RENDERED", "DRAFT")) else None)
         if value is not None:
-            _safe_text(cover.cell(row=r, column=2), value)
+            set_text(cover.cell(row=r, column=2), value)
     cover.column_dimensions["A"].width, cover.column_dimensions["B"].width = 34, 70
 
     def table(ws, title, columns, rows, key, section_id, totals=None):
@@ -181,7 +329,7 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
                                     "cell": cell.coordinate, "value": str(value), "field": col.field,
                                     "key": {k: row[k] for k in key}})
                 else:
-                    _safe_text(cell, value)
+                    set_text(cell, value)
         if totals:
             r = 4 + len(rows)
             ws.cell(row=r, column=1, value="Total").font = bold
@@ -223,6 +371,15 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
     notes["A3"] = spec.notes
     notes["A3"].alignment = Alignment(wrap_text=True, vertical="top")
     notes.column_dimensions["A"].width = 120
+    if context["changes"]:
+        from dagster_project.packs.spec import Column
+        change_columns = (Column("id", "Figure"), Column("sheet", "Sheet"), Column("cell", "Cell"),
+                          Column("was", "Was"), Column("now", "Now"))
+        rows = [{**c, "was": c["was"] if c["was"] is not None else "(not shown)",
+                 "now": c["now"] if c["now"] is not None else "(no longer shown)"} for c in context["changes"]]
+        changes_sheet = wb.create_sheet("Changes")
+        table(changes_sheet, f"Figures changed since the rendering of {context['previous'].get('rendered_at')}",
+              change_columns, rows, (), "changes")
     save_workbook(wb, path)
     return figures
 
