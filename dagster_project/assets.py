@@ -20,7 +20,7 @@ from dagster_project.resources import TenantResource
 from dagster_project.warehouse import discard
 
 
-# Transient failures (a file still being copied in, a lock held by a reader) get two more tries.
+# Transient failures (a file still being copied in, a disk briefly full) get two more tries.
 TRANSIENT = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL)
 
 

@@ -27,7 +27,6 @@ from dagster_project.errors import (EXIT_BUSY, EXIT_FAILED, EXIT_NOT_READY, EXIT
                                     EXIT_QUARANTINED, EXIT_USAGE, NoWarehouse, PccwError, UsageError)
 from dagster_project.tenants import ConfigError, available_tenants, load_tenant
 
-EXIT_CONFIG = EXIT_USAGE   # the earlier name of exit code 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,10 +149,8 @@ def _version() -> str:
 
 
 def _require_warehouse(slug: str) -> Path:
-    """The tenant's warehouse; :class:`NoWarehouse` (exit 4) before its first run.
-
-    Stands in until ``dagster_project.warehouse.open_reader`` does this for every reader.
-    """
+    """The tenant's published warehouse; :class:`NoWarehouse` (exit 4) before its first run. Checked
+    before a command starts work (a pack render, a docs build) so it fails in one line, early."""
     from dagster_project.settings import TenantPaths
     warehouse = TenantPaths.for_tenant(slug).warehouse
     if not warehouse.exists():
@@ -301,7 +298,7 @@ def cmd_packs(args) -> int:
         spec_for(args.pack, args.period)        # an unknown pack or a malformed period: before anything is read
     except SpecError as exc:
         raise UsageError(str(exc)) from None
-    draft = _refuse_unended(tenant, args.period, args.draft)
+    draft = _refuse_unended(tenant, args.period, args.draft) or args.draft
     _require_warehouse(tenant.slug)
     try:
         folder = render_pack(tenant, args.pack, args.period, args.override_reason, args.out, args.as_of, draft=draft)

@@ -6,6 +6,8 @@ it waited, and never loses what it landed.
 """
 from __future__ import annotations
 
+import contextlib
+
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from dagster_dbt import DbtCliResource
 
@@ -29,7 +31,8 @@ def run_refresh(tenant: str, load_id: str, instance: DagsterInstance | None = No
             result = _materialize(tenant, load_id, instance, log_level)
             session.publish()
         except BaseException as exc:
-            session.publish()
+            with contextlib.suppress(Exception):   # writing() keeps the copy aside if this fails too
+                session.publish()
             run_history.record_end(session.paths, load_id, "failed",
                                    run_history.run_counts(tenant, load_id, started),
                                    f"{type(exc).__name__}: {exc}"[:500])

@@ -134,7 +134,5 @@ def publish(copy: Path, based_on, warehouse: Path, tenant: str, fingerprint: str
     publish_file(copy, warehouse, based_on)
 
 
-
-
 def fingerprint_for(as_of: dt.date | None) -> str:
     return project_fingerprint(json.dumps({"as_of": as_of.isoformat() if as_of else None}))

@@ -74,13 +74,15 @@ def close_dead_runs(paths: TenantPaths, note: dict | None = None) -> int:
             said = phase if note and note.get("load_id") == load_id else ""
             con.execute("update run_history set status = ?, message = ? where load_id = ?",
                         [KILLED, f"ended without finishing{said} (killed or crashed): nothing it had not "
-                                 "yet published was kept; its files are still in the inbox and land again", load_id])
+                                 "yet published was kept; its files are still in the inbox and land again "
+                                 "(files it refused are in quarantine with their reason beside them, though "
+                                 "not listed in the warehouse)", load_id])
     return len(rows)
 
 
 def run_counts(tenant: str, load_id: str, since) -> dict:
-    """What the run did, read from the published warehouse: files landed, skipped and quarantined,
-    returns rejected, and the dbt checks it ran."""
+    """What the run did, read from the warehouse (``warehouse.open_reader``): files landed, skipped and
+    quarantined, returns rejected, and the dbt checks it ran."""
     if not warehouse.current(tenant).exists():
         return {}
     con = warehouse.open_reader(tenant)

@@ -6,10 +6,8 @@ workbooks and CSV files that people open in Excel. A value that starts with ``=`
 ``+``, ``-``, ``@``, a tab or a carriage return) can be run as a formula there: a
 hostile or unlucky provider name becomes a live cell, and a locked template cell the
 provider cannot edit then fails validation. Every writer of outside text goes through
-here:
-
-* :func:`set_text` for openpyxl cells (the string is stored as a string, never a formula);
-* :func:`csv_text` for CSV a person may open in Excel (the OWASP rule: a leading ``'``).
+here (:func:`set_text`: the string is stored as a string, never a formula). No CSV of outside
+text is written today; one that is must quote these prefixes (the OWASP rule) here too.
 """
 from __future__ import annotations
 
@@ -32,14 +30,3 @@ def set_text(cell, value: Any):
         cell.data_type = "s"
     return cell
 
-
-def csv_text(value: Any) -> Any:
-    """A value for a CSV field a person may open in Excel.
-
-    A str that starts with one of :data:`FORMULA_PREFIXES` gets a single quote ``'`` in
-    front, so Excel shows it as text instead of running it; other strings and values that
-    are not str are returned unchanged.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value

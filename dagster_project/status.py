@@ -2,7 +2,8 @@
 sources, and rendered packs that no longer show what the warehouse holds.
 
 Reads only: the run history (``run_history.py``), the lock's note of a run in progress
-(``warehouse.holder``) and the published warehouse. A run recorded as running whose lock is
+(``warehouse.holder``) and the warehouse (``warehouse.open_reader``: the published file, or the
+run's working copy when asked from inside a run, as the freshness checks are). A run recorded as running whose lock is
 free died without recording its end, and is reported so.
 """
 from __future__ import annotations
@@ -37,8 +38,8 @@ def status(tenant: Tenant, packs: bool = True) -> Status:
     as_of = tenant.as_of or dt.date.today()
     result = Status(tenant.slug, as_of)
     paths = TenantPaths.for_tenant(tenant.slug)
+    result.last_run = run_history.last_run(paths)      # before the lock: a run starting now is then "running"
     result.running = warehouse.holder(paths)
-    result.last_run = run_history.last_run(paths)
     if result.last_run and result.last_run["status"] == "running" and \
             (result.running is None or result.running.get("load_id") != result.last_run["load_id"]):
         result.last_run["status"] = "ended without recording its end (killed or crashed)"
@@ -94,10 +95,15 @@ def status(tenant: Tenant, packs: bool = True) -> Status:
 
 def _pack_states(tenant: Tenant, result: Status) -> None:
     """Every pack due: is its rendering what the warehouse holds now?"""
-    from dagster_project.packs.due import due_packs
+    from dagster_project.packs.due import NotBuilt, due_packs
     from dagster_project.packs.render import pack_state
 
-    for pack, period in due_packs(tenant):
+    try:
+        due = due_packs(tenant)
+    except NotBuilt as exc:
+        result.stale.append(str(exc))
+        return
+    for pack, period in due:
         state, why = pack_state(tenant, pack, period)
         if state == "current":
             result.packs_current += 1

@@ -70,8 +70,12 @@ class WriteSession:
         if not self.working.exists():
             self.base = copy_published(self.paths.warehouse, self.working)
         con = duckdb.connect(str(self.working))
-        con.execute("set enable_progress_bar = false")
-        ensure_meta(con)
+        try:
+            con.execute("set enable_progress_bar = false")
+            ensure_meta(con)
+        except BaseException:
+            con.close()
+            raise
         return con
 
     def publish(self) -> None:
@@ -129,14 +133,26 @@ def writing(tenant: str, load_id: str = "", wait: float | None = None, on_wait=N
         yield session
         session.publish()
     except BaseException:
-        with contextlib.suppress(Exception):
-            session.publish()
+        _publish_or_keep(session)
         raise
     finally:
         with _GUARD:
             _SESSIONS.pop(tenant, None)
         discard(session.working)
         _release(handle)
+
+
+def _publish_or_keep(session: WriteSession) -> None:
+    """After a failure, publish what the run committed; if even that fails, keep the copy aside
+    (never delete what landed) and say where."""
+    try:
+        session.publish()
+    except Exception as exc:
+        if session.working.exists():
+            kept = session.paths.root / f"warehouse.unpublished-{session.load_id}.duckdb"
+            session.working.replace(kept)
+            _tell(f"{session.tenant}: what run {session.load_id} landed could not be published ({exc}); "
+                  f"it is kept in {kept}")
 
 
 def active_session(tenant: str) -> WriteSession | None:
@@ -162,20 +178,17 @@ def open_reader(tenant: str) -> duckdb.DuckDBPyConnection:
 
 
 def holder(paths: TenantPaths) -> dict | None:
-    """What holds the tenant's run lock now (load id, process, phase), or None when it is free."""
-    path = lock_path(paths)
-    if not path.exists():
-        return None
+    """What holds the tenant's run lock now (load id, process, phase), or None when it is free.
+
+    Read from the holder's note, never by trying the lock (a probe that took it, however briefly,
+    could turn away a run starting at that moment). A note whose process is gone is a dead run's."""
     session = _SESSIONS.get(paths.tenant)
     if session is not None:
         return dict(session.info)
-    with open(path, "a+") as probe:
-        try:
-            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return _read_note(path) or {"load_id": "?", "phase": "unknown"}
-        fcntl.flock(probe, fcntl.LOCK_UN)
-    return None
+    note = _read_note(lock_path(paths))
+    if not note or not _alive(note.get("pid")):
+        return None
+    return note
 
 
 def copy_published(published: Path, target: Path) -> tuple[int, int] | None:
@@ -255,6 +268,18 @@ def _clear_leftovers(paths: TenantPaths) -> None:
     is closed by whoever records runs, from ``WriteSession.previous``.)"""
     for name in ("warehouse.working.duckdb", "warehouse.building.duckdb"):
         discard(paths.root / name)
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_note(handle, info: dict) -> None:

@@ -56,6 +56,15 @@ def test_schedule_and_sensor_run_the_refresh_job(isolated):
     keys = {e.asset_key for e in result.get_asset_materialization_events()}
     assert {AssetKey(["raw", "ledger_lines"]), AssetKey(["marts", "commissioned_services"]),
             AssetKey(["pack_ho_vru"])} <= keys
+    # A run launched by the schedule, a sensor or the UI holds the lock through the Dagster resource,
+    # records itself in the run history, publishes at its end and lets go of the lock.
+    from dagster_project import run_history, warehouse
+    paths = TenantPaths.for_tenant("south_yorkshire")
+    [recorded] = run_history.runs(paths)
+    assert recorded["status"] == "succeeded" and recorded["load_id"].endswith(result.run_id[:8])
+    assert recorded["files_landed"] > 0 and recorded["finished_at"] is not None
+    assert warehouse.holder(paths) is None and not (paths.root / "warehouse.working.duckdb").exists()
+    assert scalar("south_yorkshire", "select count(*) from marts.commissioned_services") > 0
 
 
 def test_reruns_rebuild_only_what_changed(isolated):

@@ -2,15 +2,13 @@
 
 For every character a spreadsheet reads as the start of a formula, a hostile string goes
 through each writer and is read back: the provider return template (issued through
-``pccw returns template`` from a register entry), the marked feedback copy, a pack's xlsx
-and html, and :func:`csv_text` for CSV.
+``pccw returns template`` from a register entry), the marked feedback copy, and a pack's xlsx
+and html.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import random
 import re
 from decimal import Decimal
@@ -32,7 +30,7 @@ from dagster_project.returns import service
 from dagster_project.returns import template as t
 from dagster_project.returns.feedback import write_feedback
 from dagster_project.returns.validation import validate
-from dagster_project.safe_text import FORMULA_PREFIXES, csv_text, set_text
+from dagster_project.safe_text import FORMULA_PREFIXES, set_text
 from dagster_project.settings import TenantPaths
 from dagster_project.xlsx_files import save_workbook
 
@@ -107,19 +105,6 @@ def test_set_text_stores_a_string_never_a_formula(tmp_path, prefix):
     assert back["A5"].value == dt.datetime(2024, 7, 15) and back["A5"].is_date
     assert_text(back["A6"], "plain")
 
-
-@PREFIXES
-def test_csv_text_quotes_what_excel_would_run(prefix):
-    hostile = HOSTILE[prefix]
-    assert csv_text(hostile) == "'" + hostile
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([csv_text(hostile), csv_text("Leeds Women's Aid")])
-    assert next(csv.reader(io.StringIO(buffer.getvalue()))) == ["'" + hostile, "Leeds Women's Aid"]
-
-
-def test_csv_text_leaves_other_values_alone():
-    for value in ("Leeds Women's Aid", "a=b", "", " =1", "'=1", None, 12, -3.5, Decimal("-2")):
-        assert csv_text(value) is value
 
 
 # --- the provider return template ----------------------------------------------------------------------------

@@ -6,8 +6,13 @@ import datetime as dt
 import duckdb
 
 from dagster_project import warehouse
+from dagster_project.errors import PccwError
 from dagster_project.packs.spec import SpecError, spec_for
 from dagster_project.tenants import Tenant
+
+class NotBuilt(PccwError):
+    """The warehouse has data but no successful dbt build yet, so no period is known."""
+
 
 PERIOD_TYPE = {"half-yearly": "half", "quarterly": "quarter", "annual": "year"}
 
@@ -20,7 +25,8 @@ def due_packs(tenant: Tenant, pack: str | None = None) -> list[tuple[str, str]]:
         periods = con.execute("""select period, period_type from intermediate.int_reporting_periods
                                  where period_end < ? order by period""", [as_of]).fetchall()
     except duckdb.CatalogException:
-        periods = []            # the warehouse has not been built by dbt yet: nothing is due
+        raise NotBuilt(f"{tenant.slug}: the warehouse has no successful dbt build yet, so which packs are due "
+                       f"is not known; see `pccw status --tenant {tenant.slug}` and run `pccw run` again") from None
     finally:
         con.close()
     due = []

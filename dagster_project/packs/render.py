@@ -8,7 +8,9 @@ override reason is given; the reason goes into the manifest and onto the cover.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -85,15 +87,32 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
             raise PackBlocked(pack, period, gate.failures)
         sections = [SectionData(s, fetch(con, s.model, period, s.order)) for s in spec.sections]
         reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
-        inputs = con.execute("""select family, source_file, sha256, load_id from meta.landed_files
-                                order by family, source_file""").fetchall()
-        data_as_of = con.execute("select max(loaded_at) from meta.landed_files").fetchone()[0]
+        inputs, data_as_of = built_inputs(con)
     finally:
         con.close()
     digest = inputs_digest(spec, sections, reconciliation, gate, override_reason if not gate.passed else None)
     for data in sections:
         data.totals = {f: sum((r[f] or 0 for r in data.rows), Decimal(0)) for f in data.section.totals}
     folder = out or out_dir(tenant.slug, pack, period).with_name(period + ("_draft" if draft else ""))
+    with _pack_lock(folder):
+        return _render_into(folder, tenant, spec, pack, period, sections, reconciliation, gate, override_reason,
+                            inputs, data_as_of, digest, warehouse_file, as_of, draft)
+
+
+@contextlib.contextmanager
+def _pack_lock(folder: Path):
+    """One rendering of a pack folder at a time (a refresh and a `pccw packs render` may meet here)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _render_into(folder: Path, tenant: Tenant, spec: PackSpec, pack: str, period: str, sections, reconciliation,
+                 gate, override_reason, inputs, data_as_of, digest, warehouse_file: Path, as_of, draft: bool) -> Path:
     previous = read_manifest(folder)
     staging = folder.with_name(f".{folder.name}.rendering-{os.getpid()}")
     clear_dead_renderings(folder)
@@ -103,9 +122,12 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         context = {"tenant": tenant, "spec": spec, "period": period, "sections": sections,
                    "reconciliation": reconciliation, "override_reason": override_reason if not gate.passed else None,
                    "gate": gate, "as_of": data_as_of, "changes": [], "previous": previous, "draft": draft}
-        figures = figure_values(spec, sections)
-        context["changes"] = changed_figures(previous, figures)
+        context["changes"] = changed_figures(previous, figure_values(spec, sections))
         figures = write_xlsx(staging / f"{pack}.xlsx", context)
+        placed = {f["id"]: f for f in figures}
+        for change in context["changes"]:     # where each changed figure now stands (gone ones: where it stood)
+            if change["id"] in placed:
+                change["sheet"], change["cell"] = placed[change["id"]]["sheet"], placed[change["id"]]["cell"]
         html = render_html(context)
         (staging / f"{pack}.html").write_text(html, encoding="utf-8")
         write_pdf(staging / f"{pack}.pdf", html)
@@ -140,6 +162,20 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def built_inputs(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], object]:
+    """The landed files the latest dbt build holds (not files landed since, whose rows are in raw but
+    not yet in the models a pack reads), and when the latest of them landed."""
+    has_state = con.execute("""select 1 from information_schema.tables
+                               where table_schema = 'meta' and table_name = 'build_state'""").fetchone()
+    built = "(select max(built_at) from meta.build_state)" if has_state else "null"
+    inputs = con.execute(f"""select family, source_file, sha256, load_id from meta.landed_files
+                             where {built} is null or loaded_at <= {built}
+                             order by family, source_file""").fetchall()
+    data_as_of = con.execute(f"""select max(loaded_at) from meta.landed_files
+                                 where {built} is null or loaded_at <= {built}""").fetchone()[0]
+    return inputs, data_as_of
 
 
 def pack_state(tenant: Tenant, pack: str, period: str) -> tuple[str, str]:
@@ -237,7 +273,9 @@ def _same_number(a: str | None, b: str | None) -> bool:
 
 
 def swap_in(staging: Path, folder: Path) -> None:
-    """Put a finished rendering in place of the old one with two renames (never a moment with neither)."""
+    """Put a finished rendering in place of the old one with two renames. Between them the pack's
+    folder is missing for an instant; a process killed there leaves the old rendering as
+    ``.<period>.replaced-<pid>``, which :func:`clear_dead_renderings` puts back."""
     old = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
@@ -247,12 +285,17 @@ def swap_in(staging: Path, folder: Path) -> None:
 
 
 def clear_dead_renderings(folder: Path) -> None:
-    """Remove half-written renderings of this pack left by processes that died."""
+    """Remove half-written renderings of this pack left by processes that died; a previous
+    rendering moved aside by a process killed mid-swap is put back."""
     if not folder.parent.exists():
         return
-    for leftover in folder.parent.glob(f".{folder.name}.*-*"):
+    for leftover in sorted(folder.parent.glob(f".{folder.name}.*-*")):
         pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if ".replaced-" in leftover.name and not folder.exists():
+            leftover.replace(folder)
+        else:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -373,8 +416,7 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
     notes.column_dimensions["A"].width = 120
     if context["changes"]:
         from dagster_project.packs.spec import Column
-        change_columns = (Column("id", "Figure"), Column("sheet", "Sheet"), Column("cell", "Cell"),
-                          Column("was", "Was"), Column("now", "Now"))
+        change_columns = (Column("id", "Figure (lineage id)"), Column("was", "Was"), Column("now", "Now"))
         rows = [{**c, "was": c["was"] if c["was"] is not None else "(not shown)",
                  "now": c["now"] if c["now"] is not None else "(no longer shown)"} for c in context["changes"]]
         changes_sheet = wb.create_sheet("Changes")
