@@ -186,7 +186,7 @@ def holder(paths: TenantPaths) -> dict | None:
     if session is not None:
         return dict(session.info)
     note = _read_note(lock_path(paths))
-    if not note or not _alive(note.get("pid")):
+    if not note or not process_alive(note.get("pid")):
         return None
     return note
 
@@ -270,7 +270,8 @@ def _clear_leftovers(paths: TenantPaths) -> None:
         discard(paths.root / name)
 
 
-def _alive(pid) -> bool:
+def process_alive(pid) -> bool:
+    """Whether a process with this id is running on this machine."""
     if not isinstance(pid, int):
         return False
     try:

@@ -291,24 +291,13 @@ def clear_dead_renderings(folder: Path) -> None:
         return
     for leftover in sorted(folder.parent.glob(f".{folder.name}.*-*")):
         pid = leftover.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
+        if not pid.isdigit() or (int(pid) != os.getpid() and warehouse.process_alive(int(pid))):
+            continue            # another living process is rendering (this one's leftovers are dead)
         if ".replaced-" in leftover.name and not folder.exists():
             leftover.replace(folder)
         else:
             shutil.rmtree(leftover, ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @lru_cache(maxsize=1)
