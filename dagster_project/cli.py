@@ -164,10 +164,10 @@ class _AsOfWarehouseGone(PccwError):
 
 def _pack_warehouse(manifest: dict) -> Path:
     """The warehouse a rendered pack was read from: the tenant's, or the as-of copy it was rendered from."""
-    if manifest.get("as_of_load"):
+    if manifest.get("rendered_as_of"):
         warehouse = Path(manifest["warehouse"])
         if not warehouse.exists():
-            pack, period, load = manifest["pack"], manifest["period"], manifest["as_of_load"]
+            pack, period, load = manifest["pack"], manifest["period"], manifest["rendered_as_of"]
             raise _AsOfWarehouseGone(
                 f"{pack} {period} was rendered from the data as of load {load}, whose copy {warehouse} no longer "
                 f"exists; render it again with `pccw packs render {pack} --period {period} --as-of {load}`")
@@ -257,11 +257,12 @@ def cmd_trace(args) -> int:
             print(json.dumps(result, indent=2))
         else:
             print(f"Transaction {result['transaction_id']} {result['posting_date']} £{result['amount']} "
-                  f"agreement {result['agreement_ref'] or '-'} ({result['match_status']}), "
+                  f"{result['journal_type']} agreement {result['agreement_ref'] or '-'}, "
                   f"{result['file']} {result['locator']} sha256 {result['sha256']}")
             print(f"feeds {len(result['feeds'])} figure(s) in rendered packs:")
             for f in result["feeds"]:
-                print(f"  {f['pack']} {f['period']} {f['sheet']}!{f['cell']} {f['figure']} (part £{f['part']})")
+                how = f"part £{f['part']}" if f["part"] is not None else "through " + ", ".join(f["through"])
+                print(f"  {f['pack']} {f['period']} {f['sheet']}!{f['cell']} {f['figure']} ({how})")
         return EXIT_OK
     if not args.folder or not args.figure:
         raise UsageError("give a pack folder and a figure, or --transaction ID")
@@ -277,17 +278,17 @@ def cmd_trace(args) -> int:
 
 
 def cmd_packs(args) -> int:
-    from dagster_project.packs.due import due_packs
-    from dagster_project.packs.render import PackBlocked, out_dir, render_pack
-    from dagster_project.packs.spec import SpecError, spec_for
-
-    if args.packs_command == "audit":
+    if args.packs_command == "audit":        # before the renderer's imports (dagster-dbt takes seconds)
         from dagster_project.lineage.audit_page import write_audit_page
         from dagster_project.lineage.trace import load_manifest
         manifest = load_manifest(args.folder)
         page = write_audit_page(args.folder, _pack_warehouse(manifest))
         print(f"audit page: {page} (opens from disk)")
         return EXIT_OK
+    from dagster_project.packs.due import due_packs
+    from dagster_project.packs.render import PackBlocked, out_dir, render_pack
+    from dagster_project.packs.spec import SpecError, spec_for
+
     tenant = load_tenant(args.tenant)
     if args.packs_command == "due":
         _require_warehouse(tenant.slug)

@@ -21,6 +21,7 @@ import duckdb
 
 from dagster_project import settings
 from dagster_project.extract.families import BY_NAME
+from dagster_project.extract.landing import ensure_meta
 from dagster_project.warehouse import copy_published, publish_file
 
 
@@ -118,9 +119,19 @@ def plan_build(warehouse: Path, tenant: str, fingerprint: str) -> BuildPlan:
 
 
 def building_copy(warehouse: Path) -> tuple[Path, tuple[int, int] | None]:
-    """The copy dbt builds into, and the published file it was made from."""
+    """The copy dbt builds into, and the published file it was made from.
+
+    The copy has every ``meta`` table the dbt sources read (views over them are built in the
+    ``returns`` schema), even before the first successful build has written ``meta.build_state``."""
     copy = warehouse.with_name(warehouse.stem + ".building.duckdb")
-    return copy, copy_published(warehouse, copy)
+    based_on = copy_published(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        ensure_meta(con)
+        ensure_state(con)
+    finally:
+        con.close()
+    return copy, based_on
 
 
 def publish(copy: Path, based_on, warehouse: Path, tenant: str, fingerprint: str, load_id: str) -> None:

@@ -230,3 +230,76 @@ def test_every_model_and_column_is_described(marts):
         assert actual, f"{node['name']} was not built"
         missing += [f"{node['name']}.{c}" for c in sorted(actual - documented)]
     assert missing == []
+
+
+# --- the return packs of the small office, figures worked out by hand ------------------------
+# Streams in the packs: MOJ-VICTIMS-CORE and MOJ-DASV (reported_in moj-victims), HO-VRU (ho-vru,
+# match funding 0%). Allocation letters exist only for MOJ-VICTIMS-CORE (100000.00) and HO-VRU
+# (50000.00) in 2024-25; every other allocation is not available, never 0.
+
+def pack_figures(tenant_slug: str, pack: str, period: str, draft: bool = False) -> dict[str, str | None]:
+    from dagster_project.packs.render import render_pack
+    folder = render_pack(load_tenant(tenant_slug), pack, period, draft=draft)
+    import json
+    return {f["id"]: f["value"] for f in json.loads((folder / "manifest.json").read_text())["figures"]}
+
+
+def test_moj_grant_lines_forecast_by_hand(marts):
+    h1 = pack_figures("west_yorkshire", "moj-victims", "2024-25-H1")
+    # No spend in H1; A1 commits 60000.00 a year (12 months x 60000 x 1 / 12); 6 months remain after
+    # September: forecast = 0 + round(60000 x 6 / 12, 2) = 30000.00; underspend = 100000 - 30000.
+    assert h1["grant_lines:MOJ-VICTIMS-CORE:spend_year_to_date"] == "0.00"
+    assert D(h1["grant_lines:MOJ-VICTIMS-CORE:forecast_full_year"]) == D("30000.00")
+    assert D(h1["grant_lines:MOJ-VICTIMS-CORE:forecast_underspend"]) == D("70000.00")
+    h2 = pack_figures("west_yorkshire", "moj-victims", "2024-25-H2")
+    # L1 5000.00 + L5 5000.00 + L6 -333.33 = 9666.67; no months remain after March.
+    assert h2["grant_lines:MOJ-VICTIMS-CORE:allocation"] == "100000.00"
+    assert h2["grant_lines:MOJ-VICTIMS-CORE:spend_in_period"] == "9666.67"
+    assert D(h2["grant_lines:MOJ-VICTIMS-CORE:forecast_full_year"]) == D("9666.67")
+    assert D(h2["grant_lines:MOJ-VICTIMS-CORE:forecast_underspend"]) == D("90333.33")
+    # MOJ-DASV has no allocation letter and no agreement: its allocation and underspend are not
+    # available (so are the totals over them); its forecast is 0 spent + 0 committed.
+    assert h2["grant_lines:MOJ-DASV:allocation"] is None
+    assert h2["grant_lines:MOJ-DASV:forecast_underspend"] is None
+    assert D(h2["grant_lines:MOJ-DASV:forecast_full_year"]) == D("0")
+    assert h2["grant_lines:total:allocation"] is None and h2["grant_lines:total:forecast_underspend"] is None
+    assert D(h2["grant_lines:total:forecast_full_year"]) == D("9666.67")
+
+
+def test_moj_outcomes_demographics_and_activity_by_hand(marts):
+    h2 = pack_figures("west_yorkshire", "moj-victims", "2024-25-H2")
+    measure = t.OUTCOME_MEASURES[0]
+    # The resubmitted Q3 return supersedes the first: 10 assessed, 7 improved, 7 / 10.
+    assert h2[f"outcomes:{measure}:assessed"] == "10" and h2[f"outcomes:{measure}:improved"] == "7"
+    assert D(h2[f"outcomes:{measure}:improvement_rate"]) == D("0.7000")
+    # Ethnicity: White 9, Asian 2 of the 11 who stated; Not stated 1 has no share.
+    assert D(h2["demographics:Ethnicity|White:share_of_stated"]) == D("0.8182")      # 9 / 11 = 0.81818..
+    assert D(h2["demographics:Ethnicity|Asian, Asian British or Asian Welsh:share_of_stated"]) == D("0.1818")
+    assert h2["demographics:Ethnicity|Not stated:victims_supported"] == "1"
+    assert h2["demographics:Ethnicity|Not stated:share_of_stated"] is None
+    # Referrals 15 in the resubmission (14 in the superseded first), 12 supported.
+    assert h2["activity:A1|Domestic abuse:referrals_received"] == "15"
+    assert h2["activity:A1|Domestic abuse:victims_supported"] == "12"
+
+
+def test_vru_summary_and_spend_by_hand(marts):
+    q3 = pack_figures("west_yorkshire", "ho-vru", "2024-25-Q3")
+    # L2 2500 x 0.6 = 1500.00 + L3 1000.00 (once, though in two exports) + L4 123.45 (no agreement,
+    # booked to CC-HO-VRU, account 5490: core function) = 2623.45; interventions 2500.00.
+    assert q3["summary:all:allocation"] == "50000.00"
+    assert q3["summary:all:spend_in_period"] == "2623.45" and q3["summary:all:spend_year_to_date"] == "2623.45"
+    assert D(q3["summary:all:interventions_share_year_to_date"]) == D("0.9529")     # 2500 / 2623.45 = 0.95294..
+    assert D(q3["summary:all:match_funding_required_year_to_date"]) == D("0.00")     # 0% match funding
+    assert q3["spend:Core function:spend_in_period"] == "123.45"
+    assert q3["spend:Interventions:spend_in_period"] == "2500.00"
+    assert q3["spend:Evaluation:spend_in_period"] == "0.00"
+    q4 = pack_figures("west_yorkshire", "ho-vru", "2024-25-Q4")
+    # L7 accrual 2500 x 0.6 = 1500.00 in March; year to date 4123.45, of which 4000.00 interventions.
+    assert q4["summary:all:spend_in_period"] == "1500.00" and q4["summary:all:spend_year_to_date"] == "4123.45"
+    assert D(q4["summary:all:interventions_share_year_to_date"]) == D("0.9701")     # 4000 / 4123.45 = 0.97006..
+    # 2025-26 Q1 (not ended at the tenant's as_of date, so a draft): the reversal L8 -1500.00 and
+    # the invoice L9 +1500.00 cancel; no 2025-26 letter, and no spend to take a share of.
+    q1 = pack_figures("west_yorkshire", "ho-vru", "2025-26-Q1", draft=True)
+    assert q1["summary:all:spend_year_to_date"] == "0.00"
+    assert q1["summary:all:allocation"] is None
+    assert q1["summary:all:interventions_share_year_to_date"] is None

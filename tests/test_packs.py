@@ -186,3 +186,61 @@ def test_a_new_template_version_leaves_old_periods_alone(tmp_path, monkeypatch):
     assert spec_mod.spec_for("ho-vru", "2025-26-Q1").template_version == "HO-VRU-2025"
     with pytest.raises(spec_mod.SpecError, match="quarterly: give a period like"):
         spec_mod.spec_for("ho-vru", "2024-25-H1")
+
+
+def test_a_figure_that_does_not_add_up_fails_its_dbt_test_and_blocks_the_pack(built, tmp_path):
+    """The contributions test runs in every dbt build: an rpt_ column that no longer equals the sum
+    of its contributions fails it, and the gate refuses the pack like any other failed check."""
+    import shutil
+    import subprocess
+
+    from dagster_project import settings
+    from dagster_project.dbt_project import dbt_env, dbt_executable
+    from dagster_project.packs.gate import evaluate
+    from dagster_project.packs.spec import spec_for
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(TenantPaths.for_tenant("west_yorkshire").warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:       # one victim too many, as a wrong edit to the model's SQL would make it
+        con.execute("""create or replace table returns.rpt_moj_victims__outcomes as
+                       select * replace (improved + 1 as improved) from returns.rpt_moj_victims__outcomes""")
+    finally:
+        con.close()
+    run = subprocess.run([dbt_executable(), "test", "--select", "rpt_moj_victims__outcomes", "--project-dir",
+                          str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR)],
+                         env=dbt_env(copy), cwd=settings.DBT_DIR, capture_output=True, text=True)
+    assert run.returncode != 0 and "figures_add_up_rpt_moj_victims__outcomes" in run.stdout
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        gate = evaluate(con, spec_for("moj-victims", "2024-25-H1"), "2024-25-H1")
+    finally:
+        con.close()
+    assert not gate.passed
+    assert any("figures_add_up_rpt_moj_victims__outcomes" in failure for failure in gate.failures), gate.failures
+
+
+def test_packs_find_their_streams_by_reported_in_not_by_id(isolated):
+    """A tenant whose streams are named otherwise than the shipped ones still gets all three
+    returns, with spend that reconciles to its ledger."""
+    from dagster_project import settings
+
+    source = (settings.SOURCES_DIR / "west_yorkshire" / "tenant.yml").read_text()
+    renamed = {"MOJ-VICTIMS-CORE": "VICTIMS-CORE", "MOJ-DASV": "DOMESTIC-ABUSE", "HO-VRU": "VIOLENCE-UNIT",
+               "HO-IJ": "JUSTICE-NOW"}
+    for old, new in renamed.items():
+        source = source.replace(old, new)
+    folder = settings.SOURCES_DIR / "renamed_streams"
+    folder.mkdir()
+    (folder / "tenant.yml").write_text(source.replace("tenant: west_yorkshire", "tenant: renamed_streams"))
+    tenant = load_tenant("renamed_streams")
+    assert {s.id for s in tenant.funding_streams} >= set(renamed.values())
+    generate(tenant, seed=0, scale=SMALL_SCALE)
+    assert run_refresh("renamed_streams", new_load_id(), log_level="WARNING").success
+    for pack, period, figure in (("moj-victims", "2024-25-H1", "grant_lines:VICTIMS-CORE:spend_in_period"),
+                                 ("ho-vru", "2024-25-Q3", "summary:all:spend_in_period"),
+                                 ("ho-immediate-justice", "2024-25-Q3", "summary:JUSTICE-NOW:spend_in_period")):
+        manifest = json.loads((render_pack(tenant, pack, period) / "manifest.json").read_text())
+        values = {f["id"]: f["value"] for f in manifest["figures"]}
+        assert Decimal(values[figure]) > 0, (pack, figure)
+        assert all(c["status"] != "fail" for c in manifest["checks"] if c["kind"] == "reconciliation")

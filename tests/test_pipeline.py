@@ -1,6 +1,9 @@
 """The whole refresh through Dagster and dbt, into a temporary warehouse, for every tenant."""
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from pathlib import Path
 
 import duckdb
@@ -15,7 +18,9 @@ from dagster_project.extract.landing import new_load_id
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
+from dagster_project import settings
 from tests.conftest import SMALL_SCALE
+from tests.figure_walk import walk_rendered_packs
 
 NOT_IN_DEMO = {"police_outcomes", "lsoa_lookup_best_fit"}   # real shapes, tested on the reference files
 
@@ -83,6 +88,30 @@ def test_west_yorkshire_end_to_end_and_idempotent(isolated, monkeypatch, capsys)
                 for m in [e.materialization.metadata] if "files_landed" in m]
     assert metadata and all(m["files_landed"].value == 0 for m in metadata)
     assert all(m["files_skipped"].value > 0 for m in metadata)
+    assert_every_figure_traces("west_yorkshire")
+
+
+def assert_every_figure_traces(slug: str) -> None:
+    """Every figure of every pack the refresh rendered (all three packs for West Yorkshire) adds up
+    from its trace exactly, derived figures included; and the command line gives the same JSON."""
+    from dagster_project.cli import main
+
+    packs = settings.reports_out() / slug
+    kinds = walk_rendered_packs(packs, TenantPaths.for_tenant(slug).warehouse)
+    assert kinds.get("additive", 0) > 50 and kinds.get("derived", 0) > 5, kinds
+    # One figure of each kind through `pccw trace --format json` itself.
+    for manifest_path in sorted(packs.glob("*/*/manifest.json"))[:: 4]:
+        manifest = json.loads(manifest_path.read_text())
+        seen = set()
+        for figure in manifest["figures"]:
+            kind = ("total" if ":total:" in figure["id"] else "row") + (":na" if figure["value"] is None else "")
+            if kind in seen or figure["id"].startswith("reconciliation:"):
+                continue
+            seen.add(kind)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                assert main(["trace", str(manifest_path.parent), figure["id"], "--format", "json"]) == 0
+            assert json.loads(out.getvalue())["value"] == figure["value"]
 
 
 MARTS = ("commissioned_services", "spend_by_priority", "edi_representation", "value_for_money", "funding_position",
@@ -104,6 +133,7 @@ def test_other_tenants_build_every_mart(isolated, slug):
     assert counts["agreements"] > 0 and counts["police_street"] > 0 and counts["ledger_lines"] > 0
     marts = mart_counts(slug)
     assert all(n > 0 for m, n in marts.items() if m != "forward_plan"), marts
+    assert_every_figure_traces(slug)
 
 
 def test_cli_run_reports_quarantined_files_and_exits_3(isolated, monkeypatch, capsys):

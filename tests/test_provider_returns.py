@@ -75,7 +75,6 @@ def test_demographic_characteristic_not_adding_up(good):
 
 @pytest.mark.parametrize("value", [-1, "ten", 2.5, "12 approx"])
 def test_counts_must_be_whole_numbers(good, value):
-    wb = load_workbook(good)
     changes = {"Activity!D6": value}
     verdict = check(edit(good, changes))
     assert "Activity!D6" in places(verdict, "error")

@@ -116,16 +116,16 @@ def tiny_warehouse(tenant, texts: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute("create schema intermediate")
+        con.execute("create schema returns")
         con.execute("create schema raw")
-        con.execute("""create table intermediate.int_agreements_current
+        con.execute("""create table returns.rpt_provider_return__agreements
                        (agreement_ref varchar, provider_name varchar, service_name varchar, start_date date,
                         end_date date)""")
-        con.execute("insert into intermediate.int_agreements_current values (?, ?, ?, ?, ?)",
+        con.execute("insert into returns.rpt_provider_return__agreements values (?, ?, ?, ?, ?)",
                     [texts["ref"], texts["provider"], texts["service"], START, END])
-        con.execute("""create table intermediate.int_agreement_kpis_current
-                       (agreement_ref varchar, kpi varchar, target decimal(18, 2), unit varchar)""")
-        con.execute("insert into intermediate.int_agreement_kpis_current values (?, ?, 90, '%')",
+        con.execute("""create table returns.rpt_provider_return__kpis
+                       (agreement_ref varchar, kpi varchar, target decimal(18, 4), unit varchar)""")
+        con.execute("insert into returns.rpt_provider_return__kpis values (?, ?, 90, '%')",
                     [texts["ref"], texts["kpi"]])
         con.execute("""create table raw.agreements (agreement_ref varchar, start_date varchar, end_date varchar,
                        _source_sha256 varchar, _loaded_at timestamp, _source_file varchar)""")

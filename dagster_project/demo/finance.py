@@ -119,7 +119,7 @@ def build_ledger(tenant: Tenant, agreements: list[Agreement], years: list[Financ
                             "Correct duplicate posting " + victim.description))
     # The Violence Reduction Unit's own team and its evaluation are paid from the VRU grant
     # directly (no agreement): staff monthly, an evaluation partner quarterly.
-    vru = next((s for s in tenant.funding_streams if s.id == "HO-VRU"), None)
+    vru = next((s for s in tenant.funding_streams if s.reported_in == "ho-vru"), None)
     if vru is not None:
         for year in years:
             for month in year.months():

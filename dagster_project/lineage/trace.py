@@ -1,16 +1,12 @@
 """``pccw trace``: follow a pack figure back to its sources, or a ledger line forward to packs.
 
-A figure's lineage id (``<section>:<row key>:<field>``) and the section's ``trace`` recipe in
-the pack spec say where it comes from:
-
-* ``ledger``: the ledger-line parts allocated to the figure's stream, agreement or category in
-  the period (or year to date). Their sum is the figure, to the penny.
-* ``returns``: the provider-return cells (file, sheet!cell, value) of current returns in the
-  period. Their sum is the figure.
-* ``police``: the street-level crime rows counted.
-* ``allocation``: the funding-allocation rows (award letters).
-
-Each source row carries its landed file and sha256, so the chain ends at an immutable file.
+A lookup, not a second derivation. Every additive figure of a pack is the sum of its rows in the
+pack's contribution grain (``returns.rpt_<pack>__contributions``: one row per ledger-line part,
+provider-return cell, police record, allocation letter or agreement commitment and the figure it
+adds to), which is also what the pack's ``rpt_`` models sum. A derived figure (a rate, a share,
+a forecast, a change on last year) is its formula in the pack spec over named parts of the same
+row, each traced in turn; a total of a derived figure is the sum of its rows. Each source row
+carries its landed file and sha256, so the chain ends at an immutable file.
 """
 from __future__ import annotations
 
@@ -22,7 +18,18 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.errors import UsageError
+from dagster_project.packs import formulas
 from dagster_project.packs.spec import PackSpec, Section, load_spec
+
+# Columns of a contribution row that place it in the pack, not in its source.
+PLACEMENT = ("period", "section", "row_key", "field")
+# Contribution columns as a trace names them: what the source is, what it adds, where it is.
+SHOWN_AS = {"kind": "source_kind", "amount": "cast(amount as varchar)", "file": "source_file",
+            "sha256": "source_sha256", "locator": "source_locator"}
+SOURCE_COLUMNS = ("source_kind", "amount", "source_file", "source_sha256", "source_locator")
+TEXT_COLUMNS = {"transaction_id", "journal_type", "stream_id", "agreement_ref", "provider_name", "service_name",
+                "plan_id", "plan_title", "priority_id", "priority_name", "vru_category", "detail", "quarter",
+                "row_group", "row_label", "column_label", "district_code", "crime_type"}
 
 
 class TraceError(UsageError, ValueError):
@@ -36,30 +43,52 @@ class Trace:
     period: str
     sheet: str | None
     cell: str | None
-    value: Decimal
+    value: Decimal | None
     section: str
     model: str
     key: dict
     field: str
-    source: str
+    kind: str                       # additive, derived, given, total (of a derived figure's rows)
+    formula: str | None = None
+    not_available: str | None = None
     contributions: list[dict] = field(default_factory=list)
+    parts: list["Trace"] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     context: list[dict] = field(default_factory=list)     # agreement, stream, plan priority
+    given_from: str | None = None
 
     @property
-    def traced_total(self) -> Decimal:
-        return sum((Decimal(str(c["amount"])) for c in self.contributions), Decimal(0))
+    def traced_total(self) -> Decimal | None:
+        """What the sources make of the figure: the sum of its contributions, its formula over its
+        parts, or the sum of its rows. A figure that is not available stays so: a partial sum of
+        whatever data there is never stands in for it."""
+        if self.kind == "additive":
+            if self.value is None:
+                return None
+            return sum((Decimal(str(c["amount"])) for c in self.contributions), Decimal(0))
+        if self.kind == "derived":
+            return formulas.evaluate(self.formula, {p.field: p.traced_total for p in self.parts})
+        if self.kind == "total":
+            values = [p.traced_total for p in self.parts]
+            return None if any(v is None for v in values) else sum(values, Decimal(0))
+        return self.value
 
     @property
     def reconciles(self) -> bool:
-        return self.traced_total == self.value
+        return self.traced_total == self.value and all(p.reconciles for p in self.parts)
 
     def as_dict(self) -> dict:
         return {"figure": self.figure_id, "pack": self.pack, "period": self.period, "sheet": self.sheet,
-                "cell": self.cell, "value": str(self.value), "model": self.model, "key": self.key,
-                "field": self.field, "source": self.source, "traced_total": str(self.traced_total),
-                "reconciles": self.reconciles, "contributions": self.contributions, "files": self.files,
-                "context": self.context}
+                "cell": self.cell, "value": _str(self.value), "model": self.model, "key": self.key,
+                "field": self.field, "kind": self.kind, "formula": self.formula,
+                "not_available": self.not_available, "given_from": self.given_from,
+                "traced_total": _str(self.traced_total), "reconciles": self.reconciles,
+                "contributions": self.contributions, "parts": [p.as_dict() for p in self.parts],
+                "files": self.files, "context": self.context}
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def load_manifest(folder: Path) -> dict:
@@ -89,196 +118,230 @@ def find_figure(manifest: dict, ref: str) -> dict:
                      f"{manifest['figures'][0]['sheet']}!{manifest['figures'][0]['cell']})")
 
 
-def trace_figure(con: duckdb.DuckDBPyConnection, manifest: dict, figure: dict, with_context: bool = True) -> Trace:
-    spec = load_spec(Path(manifest["spec"]) if Path(manifest["spec"]).is_absolute()
-                     else _repo() / manifest["spec"])
+def manifest_spec(manifest: dict) -> PackSpec:
+    path = Path(manifest["spec"])
+    return load_spec(path if path.is_absolute() else _repo() / path)
+
+
+def trace_figure(con: duckdb.DuckDBPyConnection, manifest: dict, figure: dict, with_context: bool = True,
+                 tracer: "_Tracer | None" = None) -> Trace:
+    """The figure's sources: its contributions, or its formula's parts each traced, read from the
+    warehouse the pack was rendered from. Tracing many figures of one pack, pass one
+    :func:`tracer` so each section and field is read once."""
+    spec = tracer.spec if tracer else manifest_spec(manifest)
     section_id, _, field_name = figure["id"].split(":", 2)
     if section_id == "reconciliation":
         raise TraceError("reconciliation figures compare two totals; trace the pack's spend figures instead")
-    section = next(s for s in spec.sections if s.id == section_id)
-    recipe = (section.trace or {}).get(field_name) or (section.trace or {}).get("*")
-    if recipe is None:
-        raise TraceError(f"the spec gives no trace for {section_id}.{field_name}")
-    trace = Trace(figure["id"], manifest["pack"], manifest["period"], figure.get("sheet"), figure.get("cell"),
-                  Decimal(figure["value"]), section_id, section.model, figure.get("key") or {}, field_name,
-                  recipe["source"])
-    period = manifest["period"]
-    key = {} if ":total:" in figure["id"] else trace.key
-    SOURCES[recipe["source"]](con, trace, recipe, key, period, with_context)
-    trace.files = _files(con, {c["sha256"] for c in trace.contributions if c.get("sha256")})
+    section = next((s for s in spec.sections if s.id == section_id), None)
+    if section is None:
+        raise TraceError(f"the pack's spec has no section {section_id!r}")
+    total = ":total:" in figure["id"]
+    key = {} if total else (figure.get("key") or {})
+    value = None if figure.get("value") is None else Decimal(str(figure["value"]))
+    tracer = tracer or _Tracer(con, spec, manifest["period"])
+    if total and section.kind(field_name) == "derived":
+        trace = tracer.derived_total(section, field_name, value)
+    else:
+        trace = tracer.figure(section, key, field_name, value, row=None if total else tracer.row(section, key))
+    trace.figure_id, trace.sheet, trace.cell = figure["id"], figure.get("sheet"), figure.get("cell")
+    trace.files = tracer.files({c["sha256"] for c in _all_contributions(trace) if c.get("sha256")})
+    if with_context:
+        trace.context = _context(_all_contributions(trace))
     return trace
 
 
-def _where(recipe: dict, key: dict, prefix: str = "") -> tuple[str, list]:
-    clauses, params = [], []
-    for rpt_column, source_column in (recipe.get("keys") or {}).items():
-        if rpt_column not in key:
-            continue
-        value = key[rpt_column]
-        if value in recipe.get("null_keys", []):
-            clauses.append(f"{prefix}{source_column} is null")
+class _Tracer:
+    """Reads a pack's rows and contributions for one period, each section's rows and each
+    figure's contributions once (one query a section or field), so a pack's whole audit page
+    costs a query per column, not per figure."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str, whole_pack: bool = False):
+        self.con, self.spec, self.period = con, spec, period
+        self.whole_pack = whole_pack        # read a field's contributions for every row at once
+        self._rows: dict[str, list[dict]] = {}
+        self._contributions: dict[tuple[str, str], dict[str, list[dict]]] = {}
+        self._columns: list[str] | None = None
+        self._files: dict[str, dict] | None = None
+
+    def files(self, shas: set[str]) -> list[dict]:
+        """The landed files (with load) behind a figure's sources, by sha256."""
+        if self._files is None:
+            self._files = {sha: {"file": f, "sha256": sha, "landed": p, "load_id": load, "loaded_at": str(at)}
+                           for f, sha, p, load, at in self.con.execute(
+                               """select source_file, sha256, landed_path, load_id, loaded_at
+                                  from returns.rpt_landed_files""").fetchall()}
+        return sorted((self._files[s] for s in shas if s in self._files), key=lambda f: f["file"])
+
+    def rows(self, section: Section) -> list[dict]:
+        """The section's rows for the period, derived figures worked out as the pack does."""
+        if section.id not in self._rows:
+            cursor = self.con.execute(f"select * from returns.{section.model} where period = ?", [self.period])
+            names = [d[0] for d in cursor.description]
+            derived = {n: c.formula for n, c in section.derived.items()}
+            rows = [dict(zip(names, found)) for found in cursor.fetchall()]
+            for row in rows:
+                row.update(formulas.derive(derived, row))
+            self._rows[section.id] = rows
+        return self._rows[section.id]
+
+    def row(self, section: Section, key: dict) -> dict:
+        for row in self.rows(section):
+            if all(str(row[k]) == str(v) for k, v in key.items()):
+                return row
+        raise TraceError(f"returns.{section.model} has no row {key or 'for the period'} in {self.period}: "
+                         f"the warehouse has changed since the pack was rendered; render it again")
+
+    def contributions(self, section: Section, key: dict | None, field_name: str) -> list[dict]:
+        """The contributions of one row's figure, or (key None) of the total over the rows shown."""
+        if key is not None and not self.whole_pack and (section.id, field_name) not in self._contributions:
+            return self._read(section, field_name, _row_key(section, key)).get(_row_key(section, key), [])
+        if (section.id, field_name) not in self._contributions:
+            self._contributions[(section.id, field_name)] = self._read(section, field_name)
+        by_row = self._contributions[(section.id, field_name)]
+        if key is not None:
+            return list(by_row.get(_row_key(section, key), []))
+        shown = [_row_key(section, {k: row[k] for k in section.key}) for row in self.rows(section)]
+        return [c for row_key in shown for c in by_row.get(row_key, [])]
+
+    def _read(self, section: Section, field_name: str, row_key: str | None = None) -> dict[str, list[dict]]:
+        """Contribution rows by row key, as the trace shows them, with only the columns that say
+        something for this figure (a police record has no plan priority)."""
+        where = "period = ? and section = ? and field = ?" + (" and row_key = ?" if row_key is not None else "")
+        params = [self.period, section.id, field_name] + ([row_key] if row_key is not None else [])
+        model = f"returns.{self.spec.contributions_model}"
+        if self._columns is None:
+            self._columns = [d[0] for d in self.con.execute(f"select * from {model} limit 0").description]
+        meaning = [c for c in self._columns if c not in PLACEMENT and c not in SOURCE_COLUMNS]
+        counts = self.con.execute(f"select {', '.join(f'count({c})' for c in meaning)} from {model} where {where}",
+                                  params).fetchone()
+        said = [c for c, n in zip(meaning, counts) if n]
+        select = ", ".join([f"{column} as {name}" for name, column in SHOWN_AS.items()]
+                           + [c if c in TEXT_COLUMNS else f"cast({c} as varchar) as {c}" for c in said])
+        cursor = self.con.execute(f"select row_key, {select} from {model} where {where} "
+                                  f"order by source_file, source_locator, row_key", params)
+        names = [d[0] for d in cursor.description][1:]
+        by_row: dict[str, list[dict]] = {}
+        for found in cursor.fetchall():
+            by_row.setdefault(found[0], []).append(dict(zip(names, found[1:])))
+        return by_row
+
+    def figure(self, section: Section, key: dict, field_name: str, value: Decimal | None, row: dict | None) -> Trace:
+        kind = section.kind(field_name)
+        column = next((c for c in section.columns if c.field == field_name), None)
+        trace = Trace(f"{section.id}:{'|'.join(str(v) for v in key.values()) or 'all'}:{field_name}",
+                      self.spec.pack, self.period, None, None, value, section.id, section.model, key,
+                      field_name, kind, not_available=column.not_available if column and value is None else None)
+        if kind == "additive":
+            trace.contributions = self.contributions(section, None if row is None else key, field_name)
+        elif kind == "given":
+            trace.given_from = (section.given or {})[field_name]
         else:
-            clauses.append(f"{prefix}{source_column} = ?")
-            params.append(value)
-    for column, value in (recipe.get("match") or {}).items():
-        if isinstance(value, list):
-            clauses.append(f"{prefix}{column} in ({', '.join('?' for _ in value)})")
-            params += value
-        else:
-            clauses.append(f"{prefix}{column} = ?")
-            params.append(value)
-    for column, values in (recipe.get("exclude") or {}).items():
-        clauses.append(f"{prefix}{column} not in ({', '.join('?' for _ in values)})")
-        params += values
-    return (" and ".join(clauses) or "true"), params
+            trace.formula = section.derived[field_name].formula
+            for name in formulas.names(trace.formula):
+                trace.parts.append(self.figure(section, key, name, _decimal(row.get(name)), row))
+        return trace
+
+    def derived_total(self, section: Section, field_name: str, value: Decimal | None) -> Trace:
+        column = section.derived[field_name]
+        trace = Trace(f"{section.id}:total:{field_name}", self.spec.pack, self.period, None, None, value,
+                      section.id, section.model, {}, field_name, "total", formula=f"sum of the rows' {column.header}",
+                      not_available=column.not_available if value is None else None)
+        self.whole_pack = True
+        for row in self.rows(section):
+            key = {k: row[k] for k in section.key}
+            trace.parts.append(self.figure(section, key, field_name, _decimal(row[field_name]), row))
+        return trace
 
 
-def _ledger(con, trace: Trace, recipe: dict, key: dict, period: str, with_context: bool = True) -> None:
-    where, params = _where(recipe, key, "parts.")
-    window = "parts.in_period" if recipe.get("window", "period") == "period" else "true"
-    rows = con.execute(f"""
-        select parts.transaction_id, parts.posting_date, parts.allocated_amount, parts.line_amount,
-               parts.journal_type, parts.stream_id, parts.agreement_ref, parts.plan_id, parts.priority_id,
-               parts.source_file, parts.source_sha256, parts.source_locator
-        from intermediate.int_ledger_parts_by_period as parts
-        where parts.period = ? and {window} and {where}
-        order by parts.posting_date, parts.transaction_id, parts.stream_id, parts.priority_id""",
-                       [period, *params]).fetchall()
-    for txn, day, amount, line, kind, stream, agreement, plan, priority, file, sha, locator in rows:
-        trace.contributions.append({"kind": "ledger line part", "transaction_id": txn, "date": str(day),
-                                    "amount": str(amount), "line_amount": str(line), "journal_type": kind,
-                                    "stream_id": stream, "agreement_ref": agreement, "plan_id": plan,
-                                    "priority_id": priority, "file": file, "sha256": sha, "locator": locator})
-    if not with_context:
-        return
-    cursor = con.execute(f"""
-        select parts.agreement_ref, ag.provider_name, ag.service_name, parts.stream_id, parts.plan_id,
-               pp.plan_title, parts.priority_id, pp.priority_name, sum(parts.allocated_amount) as amount
-        from intermediate.int_ledger_parts_by_period as parts
-        left join intermediate.int_agreements_current as ag using (agreement_ref)
-        left join intermediate.int_plan_priorities_current as pp using (plan_id, priority_id)
-        where parts.period = ? and {window} and {where}
-        group by all order by amount desc""", [period, *params])
-    names = [d[0] for d in cursor.description]
-    trace.context = [{k: (None if v is None else str(v)) for k, v in zip(names, row)} for row in cursor.fetchall()]
+def _row_key(section: Section, key: dict) -> str:
+    return "|".join(str(key[k]) for k in section.key) if section.key else "all"
 
 
-def _returns(con, trace: Trace, recipe: dict, key: dict, period: str, with_context: bool = True) -> None:
-    where, params = _where(recipe, key, "cells.")
-    services = ""
-    if recipe.get("services"):
-        column, value = next(iter(recipe["services"].items()))
-        services = f"""and cells.agreement_ref in (select f.agreement_ref
-            from intermediate.int_agreement_funding_current f join intermediate.int_funding_streams_current s
-            using (stream_id) where s.{column} = '{value}')"""
-    columns = recipe["columns"] if isinstance(recipe["columns"], list) else [recipe["columns"]]
-    rows = con.execute(f"""
-        select cells.agreement_ref, cells.quarter, cells.sheet, cells.cell, cells.row_group, cells.row_label,
-               cells.column_label, cells.value_number, cells.source_file, cells.return_file_sha256
-        from intermediate.int_return_cells_by_period as cells
-        where cells.period = ? and cells.sheet = ? and cells.column_label in ({', '.join('?' for _ in columns)})
-          and cells.value_number is not null and cells.value_number <> 0 and {where} {services}
-        order by cells.agreement_ref, cells.quarter, cells.sheet, cells.cell""",
-                       [period, recipe["sheet"], *columns, *params]).fetchall()
-    for agreement, quarter, sheet, cell, group, label, column, number, file, sha in rows:
-        trace.contributions.append({"kind": "provider return cell", "agreement_ref": agreement, "quarter": quarter,
-                                    "cell": f"{sheet}!{cell}", "row": " / ".join(x for x in (group, label) if x),
-                                    "column": column, "amount": str(number), "file": file, "sha256": sha})
+def tracer(con: duckdb.DuckDBPyConnection, manifest: dict) -> _Tracer:
+    """A reader of one rendered pack's rows and contributions, for tracing many of its figures."""
+    return _Tracer(con, manifest_spec(manifest), manifest["period"], whole_pack=True)
 
 
-def _police(con, trace: Trace, recipe: dict, key: dict, period: str, with_context: bool = True) -> None:
-    where, params = _where(recipe, key, "crimes.")
-    rows = con.execute(f"""
-        select crimes.crime_id, crimes.crime_month, crimes.crime_type, crimes.district_code,
-               crimes._source_file, crimes._source_sha256, crimes._source_locator
-        from intermediate.int_police_crimes_located as crimes
-        join intermediate.int_reporting_periods as p on p.period = ?
-        where crimes.crime_month between p.period_start and p.period_end and {where}
-        order by crimes._source_file, crimes._source_locator""", [period, *params]).fetchall()
-    for crime_id, month, kind, district, file, sha, locator in rows:
-        trace.contributions.append({"kind": "police record", "crime_id": crime_id, "month": str(month),
-                                    "crime_type": kind, "district_code": district, "amount": "1", "file": file,
-                                    "sha256": sha, "locator": locator})
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
-def _allocation(con, trace: Trace, recipe: dict, key: dict, period: str, with_context: bool = True) -> None:
-    where, params = _where(recipe, key, "a.")
-    rows = con.execute(f"""
-        select a.stream_id, a.financial_year, a.allocation, a.award_reference, a._source_file, a._source_sha256,
-               a._source_locator
-        from (select allocations.*, streams.funder
-              from staging.stg_finance__funding_allocations as allocations
-              join intermediate.int_funding_streams_current as streams using (stream_id)) as a
-        where a.financial_year = left(?, 7) and {where}
-        qualify row_number() over (partition by a.stream_id, a.financial_year order by a._loaded_at desc) = 1
-        order by a.stream_id""", [period, *params]).fetchall()
-    for stream, year, amount, reference, file, sha, locator in rows:
-        trace.contributions.append({"kind": "funding allocation", "stream_id": stream, "financial_year": year,
-                                    "award_reference": reference, "amount": str(amount), "file": file,
-                                    "sha256": sha, "locator": locator})
+def _all_contributions(trace: Trace) -> list[dict]:
+    found = list(trace.contributions)
+    for part in trace.parts:
+        found += _all_contributions(part)
+    return found
 
 
-SOURCES = {"ledger": _ledger, "returns": _returns, "police": _police, "allocation": _allocation}
-
-
-def _files(con, shas: set[str]) -> list[dict]:
-    if not shas:
-        return []
-    rows = con.execute(f"""select source_file, sha256, landed_path, load_id, loaded_at from meta.landed_files
-                           where sha256 in ({', '.join('?' for _ in shas)}) order by source_file""",
-                       sorted(shas)).fetchall()
-    return [{"file": f, "sha256": s, "landed": p, "load_id": l, "loaded_at": str(t)} for f, s, p, l, t in rows]
+def _context(contributions: list[dict]) -> list[dict]:
+    """What the money served: ledger parts summed by agreement, stream, plan and priority."""
+    served: dict[tuple, Decimal] = {}
+    names = ("agreement_ref", "provider_name", "service_name", "stream_id", "plan_id", "plan_title",
+             "priority_id", "priority_name")
+    for c in contributions:
+        if c["kind"] == "ledger line part":
+            key = tuple(c.get(n) for n in names)
+            served[key] = served.get(key, Decimal(0)) + Decimal(c["amount"])
+    return [{**dict(zip(names, key)), "amount": str(amount)}
+            for key, amount in sorted(served.items(), key=lambda kv: -kv[1])]
 
 
 def trace_transaction(con: duckdb.DuckDBPyConnection, transaction_id: str, packs_root: Path) -> dict:
-    """Which rendered pack figures a ledger line feeds (forward trace)."""
-    line = con.execute("""select transaction_id, posting_date, amount, agreement_ref, cost_centre, match_status,
-                                 _source_file, _source_sha256, _source_locator
-                          from intermediate.int_ledger_lines_matched where transaction_id = ?""",
-                       [transaction_id]).fetchone()
-    if line is None:
-        raise TraceError(f"no ledger transaction {transaction_id!r} in the warehouse")
-    parts = con.execute("""select period, in_period, stream_id, agreement_ref, vru_category, plan_id, priority_id,
-                                  allocated_amount, funder
-                           from intermediate.int_ledger_parts_by_period where transaction_id = ?""",
-                        [transaction_id]).fetchall()
+    """Which rendered pack figures a ledger line feeds (forward trace): the figures its parts add to,
+    their totals, and the derived figures whose formulas read them."""
+    parts = []
+    models = [name for (name,) in con.execute(
+        """select table_name from information_schema.tables
+           where table_schema = 'returns' and table_name like 'rpt_%__contributions' order by table_name""").fetchall()]
+    for model in models:
+        pack = model.removeprefix("rpt_").removesuffix("__contributions").replace("_", "-")
+        cursor = con.execute(f"""select period, section, row_key, field, amount, posting_date, line_amount,
+                                        agreement_ref, journal_type, source_file, source_sha256, source_locator
+                                 from returns.{model} where transaction_id = ?""", [transaction_id])
+        parts += [(pack, *found) for found in cursor.fetchall()]
+    if not parts:
+        raise TraceError(f"no ledger transaction {transaction_id!r} adds to any pack figure in this warehouse "
+                         f"(unknown, or spent from a stream no return reports)")
     feeds = []
     for manifest_path in sorted(packs_root.glob("*/*/manifest.json")):
         manifest = json.loads(manifest_path.read_text())
-        spec = load_spec(_repo() / manifest["spec"])
+        spec = manifest_spec(manifest)
+        by_place = {}
+        for pack, period, section_id, row_key, field_name, amount, *_ in parts:
+            if pack == manifest["pack"] and period == manifest["period"]:
+                by_place[(section_id, row_key, field_name)] = amount
+        if not by_place:
+            continue
         for figure in manifest["figures"]:
-            section_id, _, field_name = figure["id"].split(":", 2)
+            section_id, row_key, field_name = figure["id"].split(":", 2)
             section = next((s for s in spec.sections if s.id == section_id), None)
-            recipe = section and ((section.trace or {}).get(field_name) or (section.trace or {}).get("*"))
-            if not recipe or recipe["source"] != "ledger":
+            if section is None:
                 continue
-            key = {} if ":total:" in figure["id"] else (figure.get("key") or {})
-            for period, in_period, stream, agreement, category, plan, priority, amount, funder in parts:
-                row = {"stream_id": stream, "agreement_ref": agreement, "vru_category": category, "funder": funder}
-                if period != manifest["period"] or (recipe.get("window", "period") == "period" and not in_period):
-                    continue
-                if _matches(recipe, key, row):
-                    feeds.append({"pack": manifest["pack"], "period": manifest["period"], "figure": figure["id"],
-                                  "sheet": figure["sheet"], "cell": figure["cell"], "part": str(amount),
-                                  "folder": str(manifest_path.parent)})
-    return {"transaction_id": line[0], "posting_date": str(line[1]), "amount": str(line[2]),
-            "agreement_ref": line[3], "cost_centre": line[4], "match_status": line[5], "file": line[6],
-            "sha256": line[7], "locator": line[8], "feeds": feeds}
+            reads = _reads(section, field_name)
+            hit = [(f, a) for (s, r, f), a in by_place.items()
+                   if s == section_id and f in reads and (row_key == "total" or r == row_key)]
+            if hit:
+                feeds.append({"pack": manifest["pack"], "period": manifest["period"], "figure": figure["id"],
+                              "sheet": figure["sheet"], "cell": figure["cell"],
+                              "part": str(sum((a for f, a in hit if f == field_name), Decimal(0)))
+                              if section.kind(field_name) == "additive" else None,
+                              "through": sorted({f for f, _ in hit}) if section.kind(field_name) != "additive"
+                              else None,
+                              "folder": str(manifest_path.parent)})
+    first = parts[0]
+    return {"transaction_id": transaction_id, "posting_date": str(first[6]), "amount": str(first[7]),
+            "agreement_ref": first[8], "journal_type": first[9], "file": first[10], "sha256": first[11],
+            "locator": first[12], "feeds": feeds}
 
 
-def _matches(recipe: dict, key: dict, row: dict) -> bool:
-    for rpt_column, source_column in (recipe.get("keys") or {}).items():
-        if rpt_column in key:
-            wanted = None if key[rpt_column] in recipe.get("null_keys", []) else key[rpt_column]
-            if row.get(source_column) != wanted:
-                return False
-    for column, value in (recipe.get("match") or {}).items():
-        if (row.get(column) not in value) if isinstance(value, list) else (row.get(column) != value):
-            return False
-    for column, values in (recipe.get("exclude") or {}).items():
-        if row.get(column) in values:
-            return False
-    return True
+def _reads(section: Section, field_name: str) -> set[str]:
+    """The additive figures a figure of the section is made from (itself, if it is one)."""
+    if section.kind(field_name) != "derived":
+        return {field_name}
+    found: set[str] = set()
+    for name in formulas.names(section.derived[field_name].formula):
+        found |= _reads(section, name)
+    return found
 
 
 def _repo() -> Path:
@@ -286,28 +349,49 @@ def _repo() -> Path:
     return settings.REPO_ROOT
 
 
-def format_trace(trace: Trace) -> str:
-    lines = [f"Figure {trace.figure_id} in {trace.pack} {trace.period}"
-             + (f" ({trace.sheet}!{trace.cell})" if trace.sheet else "") + f": {trace.value}",
-             f"  model returns.{trace.model}, row {trace.key or 'all rows'}, column {trace.field}",
-             f"  source: {trace.source}; {len(trace.contributions)} contributing rows sum to {trace.traced_total}"
-             + ("  (matches the figure)" if trace.reconciles else "  (DOES NOT MATCH THE FIGURE)")]
-    for c in trace.contributions[:40]:
-        if c["kind"] == "ledger line part":
-            lines.append(f"    {c['transaction_id']} {c['date']} {c['journal_type']} £{c['amount']} "
-                         f"(of £{c['line_amount']}) {c['stream_id']} {c['agreement_ref'] or '-'} "
-                         f"{c['priority_id'] or '-'}  {c['file']} {c['locator']}")
-        elif c["kind"] == "provider return cell":
-            lines.append(f"    {c['file']} {c['cell']} = {c['amount']}  ({c['row']}, {c['column']})")
-        else:
-            lines.append(f"    {c['kind']}: " + ", ".join(f"{k}={v}" for k, v in c.items() if k not in ("kind", "sha256")))
-    if len(trace.contributions) > 40:
-        lines.append(f"    ... and {len(trace.contributions) - 40} more (use --format json for all)")
-    if trace.context:
-        lines.append("  serves:")
-        for c in trace.context[:15]:
-            lines.append(f"    {c['agreement_ref']} {c['provider_name']} / {c['service_name']}: stream {c['stream_id']}, "
-                         f"plan {c['plan_title']} - priority {c['priority_name']}: £{c['amount']}")
-    lines.append("  landed files:")
-    lines += [f"    {f['file']}  sha256 {f['sha256']}  ({f['landed']}, load {f['load_id']})" for f in trace.files]
+def format_trace(trace: Trace, indent: str = "") -> str:
+    head = (f"{indent}Figure {trace.figure_id} in {trace.pack} {trace.period}"
+            + (f" ({trace.sheet}!{trace.cell})" if trace.sheet else "") + f": {_shown(trace.value)}")
+    lines = [head] if not indent else [f"{indent}{trace.field} = {_shown(trace.value)}"]
+    if trace.value is None and trace.not_available:
+        lines.append(f"{indent}  not available: {trace.not_available}")
+    if not indent:
+        lines.append(f"  model returns.{trace.model}, row {trace.key or 'all rows'}, column {trace.field}")
+    if trace.kind == "additive":
+        lines.append(f"{indent}  the sum of {len(trace.contributions)} contributions: {_shown(trace.traced_total)}"
+                     + ("  (matches the figure)" if trace.reconciles else "  (DOES NOT MATCH THE FIGURE)"))
+        for c in trace.contributions[:40]:
+            lines.append(f"{indent}    " + _contribution_line(c))
+        if len(trace.contributions) > 40:
+            lines.append(f"{indent}    ... and {len(trace.contributions) - 40} more (use --format json for all)")
+    elif trace.kind == "given":
+        lines.append(f"{indent}  given: {trace.given_from}")
+    else:
+        lines.append(f"{indent}  = {trace.formula} = {_shown(trace.traced_total)}"
+                     + ("  (matches the figure)" if trace.reconciles else "  (DOES NOT MATCH THE FIGURE)"))
+        for part in trace.parts:
+            lines.append(format_trace(part, indent + "    "))
+    if not indent:
+        if trace.context:
+            lines.append("  serves:")
+            for c in trace.context[:15]:
+                lines.append(f"    {c['agreement_ref'] or '-'} {c['provider_name'] or ''} / {c['service_name'] or ''}: "
+                             f"stream {c['stream_id']}, plan {c['plan_title'] or '-'} - priority "
+                             f"{c['priority_name'] or '-'}: £{c['amount']}")
+        lines.append("  landed files:")
+        lines += [f"    {f['file']}  sha256 {f['sha256']}  ({f['landed']}, load {f['load_id']})" for f in trace.files]
     return "\n".join(lines)
+
+
+def _shown(value) -> str:
+    return "not available" if value is None else str(value)
+
+
+def _contribution_line(c: dict) -> str:
+    if c["kind"] == "ledger line part":
+        return (f"{c.get('transaction_id')} {c.get('posting_date')} {c.get('journal_type')} £{c['amount']} "
+                f"(of £{c.get('line_amount')}) {c.get('stream_id')} {c.get('agreement_ref') or '-'} "
+                f"{c.get('priority_id') or '-'}  {c['file']} {c['locator']}")
+    if c["kind"] == "provider return cell":
+        return f"{c['file']} {c['locator']} = {c['amount']}  ({c.get('detail')})"
+    return f"{c['kind']}: {c['amount']}  {c.get('detail') or ''}  {c['file']} {c['locator']}"

@@ -1,7 +1,6 @@
 """Horizontal bar charts as SVG, with alt text that states every value (screen readers, PDF)."""
 from __future__ import annotations
 
-from decimal import Decimal
 from xml.sax.saxutils import escape
 
 
@@ -9,8 +8,9 @@ def bar_chart(rows: list[dict], chart: dict, fmt) -> tuple[str, str]:
     labels = chart["label"] if isinstance(chart["label"], list) else [chart["label"]]
     value, kind = chart["value"], chart.get("format")
     compare = chart.get("compare")
-    items = [(" ".join(str(r[f]) for f in labels), r[value] or Decimal(0), r.get(compare) if compare else None)
-             for r in rows]
+    # A figure that is not available is not drawn as a zero bar: the table says why it is missing.
+    items = [(" ".join(str(r[f]) for f in labels), r[value], r.get(compare) if compare else None)
+             for r in rows if r[value] is not None]
     items = sorted(items, key=lambda i: i[1], reverse=True)[:15]
     top = max([float(v) for _, v, _ in items] + [float(c) for _, _, c in items if c is not None] + [1e-9])
     bar_h, gap, left, width = 18, 8, 260, 640

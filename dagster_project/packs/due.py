@@ -1,4 +1,6 @@
-"""Which packs a tenant owes: its returns (tenant.yml) for every period that has ended."""
+"""Which packs a tenant owes: its returns (tenant.yml) for every period that has ended.
+
+The periods are those the warehouse knows (``returns.rpt_reporting_periods``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +24,7 @@ def due_packs(tenant: Tenant, pack: str | None = None) -> list[tuple[str, str]]:
     as_of = tenant.as_of or dt.date.today()
     con = warehouse.open_reader(tenant.slug)
     try:
-        periods = con.execute("""select period, period_type from intermediate.int_reporting_periods
+        periods = con.execute("""select period, period_type from returns.rpt_reporting_periods
                                  where period_end < ? order by period""", [as_of]).fetchall()
     except duckdb.CatalogException:
         raise NotBuilt(f"{tenant.slug}: the warehouse has no successful dbt build yet, so which packs are due "

@@ -2,8 +2,8 @@
 
 Inputs are the pack's ``rpt_`` models and every model upstream of them (the dbt manifest's
 parent map). A blocking failure is any dbt test or model on those inputs that failed or
-errored in the latest dbt run (recorded in ``meta.dbt_results`` by an on-run-end hook),
-or a reconciliation row that does not match the ledger.
+errored in its latest dbt run (``returns.rpt_check_results``: each node's latest result, as the
+on-run-end hook recorded it), or a reconciliation row that does not match the ledger.
 """
 from __future__ import annotations
 
@@ -38,8 +38,11 @@ def upstream_nodes(models: list[str]) -> set[str]:
 
 def evaluate(con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str) -> Gate:
     gate = Gate()
-    latest = con.execute("""select invocation_id from meta.dbt_results
-                            order by recorded_at desc limit 1""").fetchone() if _has_results(con) else None
+    try:
+        latest = con.execute("""select invocation_id from returns.rpt_check_results
+                                order by recorded_at desc limit 1""").fetchone()
+    except duckdb.CatalogException:     # never built: the view is not there
+        latest = None
     if latest is None:
         gate.failures.append("no dbt run has been recorded for this warehouse; run `pccw run` first")
         return gate
@@ -47,9 +50,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str) -> Gat
     inputs = upstream_nodes(spec.models)
     # Each node's most recent result: incremental builds rebuild only what changed.
     rows = con.execute("""select unique_id, resource_type, name, status, failures, depends_on, message
-                          from meta.dbt_results
-                          qualify row_number() over (partition by unique_id order by recorded_at desc) = 1
-                          """).fetchall()
+                          from returns.rpt_check_results order by unique_id""").fetchall()
     for unique_id, kind, name, status, failures, depends_on, message in rows:
         relevant = unique_id in inputs or any(d in inputs for d in (depends_on or "").split(","))
         if not relevant or kind not in ("test", "unit_test", "model", "seed"):
@@ -72,8 +73,3 @@ def evaluate(con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str) -> Gat
     gate.checks.append({"check": f"{spec.reconciliation_model} for {period}", "kind": "reconciliation",
                         "status": "fail" if mismatches else "pass", "failures": len(mismatches)})
     return gate
-
-
-def _has_results(con) -> bool:
-    return bool(con.execute("""select 1 from information_schema.tables
-                               where table_schema = 'meta' and table_name = 'dbt_results'""").fetchone())

@@ -24,13 +24,14 @@ from pathlib import Path
 import duckdb
 
 from dagster_project import settings, warehouse
-from dagster_project.packs import charts, gate as gate_mod
+from dagster_project.packs import charts, formulas, gate as gate_mod
 from dagster_project.packs.spec import PackSpec, Section, spec_for
 from dagster_project.safe_text import set_text
 from dagster_project.tenants import Tenant
 from dagster_project.xlsx_files import save_workbook
 
 MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
+NOT_AVAILABLE = "not available"
 
 
 class PackBlocked(RuntimeError):
@@ -44,7 +45,14 @@ class PackBlocked(RuntimeError):
 class SectionData:
     section: Section
     rows: list[dict]
-    totals: dict[str, Decimal] = field(default_factory=dict)
+    totals: dict[str, Decimal | None] = field(default_factory=dict)
+
+    @property
+    def unavailable(self) -> list[tuple[str, str]]:
+        """(column header, why) for each column with a figure that is not available."""
+        return [(c.header, c.not_available or "nothing behind it") for c in self.section.columns
+                if c.format and (any(r.get(c.field) is None for r in self.rows)
+                                 or (c.field in self.totals and self.totals[c.field] is None))]
 
 
 def out_dir(tenant: str, pack: str, period: str) -> Path:
@@ -56,6 +64,26 @@ def fetch(con: duckdb.DuckDBPyConnection, model: str, period: str, order: tuple[
     cursor = con.execute(f"select * from returns.{model} where period = ?{order_by}", [period])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def section_rows(con: duckdb.DuckDBPyConnection, section: Section, period: str) -> list[dict]:
+    """The rows a section prints: its ``rpt_`` model's rows for the period, with each derived
+    figure worked out from its formula in the spec (``packs.formulas``)."""
+    rows = fetch(con, section.model, period, section.order)
+    derived = {name: col.formula for name, col in section.derived.items()}
+    if derived:
+        for row in rows:
+            row.update(formulas.derive(derived, row))
+    return rows
+
+
+def section_totals(section: Section, rows: list[dict]) -> dict[str, Decimal | None]:
+    """Each total the section prints: the sum of its rows, not available when a row's figure is not."""
+    totals = {}
+    for name in section.totals:
+        values = [row.get(name) for row in rows]
+        totals[name] = None if any(v is None for v in values) else sum(values, Decimal(0))
+    return totals
 
 
 def lineage_id(section: str, key: tuple[str, ...], row: dict, field_name: str) -> str:
@@ -85,14 +113,14 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         gate = gate_mod.evaluate(con, spec, period)
         if not gate.passed and not override_reason:
             raise PackBlocked(pack, period, gate.failures)
-        sections = [SectionData(s, fetch(con, s.model, period, s.order)) for s in spec.sections]
+        sections = [SectionData(s, section_rows(con, s, period)) for s in spec.sections]
         reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
         inputs, data_as_of = built_inputs(con)
     finally:
         con.close()
     digest = inputs_digest(spec, sections, reconciliation, gate, override_reason if not gate.passed else None)
     for data in sections:
-        data.totals = {f: sum((r[f] or 0 for r in data.rows), Decimal(0)) for f in data.section.totals}
+        data.totals = section_totals(data.section, data.rows)
     folder = out or out_dir(tenant.slug, pack, period).with_name(period + ("_draft" if draft else ""))
     with _pack_lock(folder):
         return _render_into(folder, tenant, spec, pack, period, sections, reconciliation, gate, override_reason,
@@ -135,7 +163,9 @@ def _render_into(folder: Path, tenant: Tenant, spec: PackSpec, pack: str, period
             "pack": pack, "title": spec.title, "period": period, "tenant": tenant.slug,
             "template_version": spec.template_version, "spec": str(spec.path.relative_to(settings.REPO_ROOT)),
             "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "as_of_load": warehouse_file.parent.name if as_of else None,
+            # The latest load the figures hold; rendered_as_of says the pack was asked for as of then.
+            "as_of_load": max((load for *_, load in inputs if load), default=None),
+            "rendered_as_of": warehouse_file.parent.name if as_of else None,
             "warehouse": str(warehouse_file),
             "data_as_of": data_as_of.isoformat(sep=" ") if data_as_of else None,
             "inputs_digest": digest,
@@ -165,16 +195,11 @@ def _render_into(folder: Path, tenant: Tenant, spec: PackSpec, pack: str, period
 
 
 def built_inputs(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], object]:
-    """The landed files the latest dbt build holds (not files landed since, whose rows are in raw but
-    not yet in the models a pack reads), and when the latest of them landed."""
-    has_state = con.execute("""select 1 from information_schema.tables
-                               where table_schema = 'meta' and table_name = 'build_state'""").fetchone()
-    built = "(select max(built_at) from meta.build_state)" if has_state else "null"
-    inputs = con.execute(f"""select family, source_file, sha256, load_id from meta.landed_files
-                             where {built} is null or loaded_at <= {built}
-                             order by family, source_file""").fetchall()
-    data_as_of = con.execute(f"""select max(loaded_at) from meta.landed_files
-                                 where {built} is null or loaded_at <= {built}""").fetchone()[0]
+    """The landed files the latest dbt build holds (``returns.rpt_landed_files``: not files landed since,
+    whose rows are in raw but not yet in the models a pack reads), and when the latest of them landed."""
+    inputs = con.execute("""select family, source_file, sha256, load_id from returns.rpt_landed_files
+                            order by family, source_file""").fetchall()
+    data_as_of = con.execute("select max(loaded_at) from returns.rpt_landed_files").fetchone()[0]
     return inputs, data_as_of
 
 
@@ -187,7 +212,7 @@ def pack_state(tenant: Tenant, pack: str, period: str) -> tuple[str, str]:
     con = warehouse.open_reader(tenant.slug)
     try:
         gate = gate_mod.evaluate(con, spec, period)
-        sections = [SectionData(s, fetch(con, s.model, period, s.order)) for s in spec.sections]
+        sections = [SectionData(s, section_rows(con, s, period)) for s in spec.sections]
         reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
     finally:
         con.close()
@@ -360,13 +385,25 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
                     figures.append({"id": lineage_id(section_id, key, row, col.field), "sheet": ws.title,
                                     "cell": cell.coordinate, "value": str(value), "field": col.field,
                                     "key": {k: row[k] for k in key}})
+                elif col.format:
+                    not_available(cell, col)
+                    figures.append({"id": lineage_id(section_id, key, row, col.field), "sheet": ws.title,
+                                    "cell": cell.coordinate, "value": None, "field": col.field,
+                                    "key": {k: row[k] for k in key}, "not_available": col.not_available})
                 else:
                     set_text(cell, value)
         if totals:
             r = 4 + len(rows)
             ws.cell(row=r, column=1, value="Total").font = bold
             for c, col in enumerate(columns, start=1):
-                if col.field in totals:
+                if col.field in totals and totals[col.field] is None:
+                    cell = ws.cell(row=r, column=c)
+                    not_available(cell, col)
+                    cell.font = bold
+                    figures.append({"id": f"{section_id}:total:{col.field}", "sheet": ws.title,
+                                    "cell": cell.coordinate, "value": None, "field": col.field, "key": {},
+                                    "not_available": col.not_available})
+                elif col.field in totals:
                     cell = ws.cell(row=r, column=c, value=float(totals[col.field]))
                     cell.font, cell.number_format = bold, MONEY_FORMAT if col.format == "money" else "#,##0"
                     figures.append({"id": f"{section_id}:total:{col.field}", "sheet": ws.title,
@@ -415,9 +452,20 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
     return figures
 
 
+def not_available(cell, col) -> None:
+    """A figure with nothing behind it: said in words, with the reason as the cell's note."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment
+
+    cell.value = NOT_AVAILABLE
+    cell.alignment = Alignment(horizontal="right")
+    if col.not_available:
+        cell.comment = Comment(f"Not available: {col.not_available}", "pccw")
+
+
 def _format(value, fmt: str | None) -> str:
     if value is None:
-        return ""
+        return NOT_AVAILABLE if fmt else ""
     if fmt == "money":
         return f"£{value:,.2f}" if value >= 0 else f"-£{-value:,.2f}"
     if fmt == "percent":

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from dagster_project import settings
+from dagster_project.packs import formulas
 
 PACKS_DIR = settings.REPORTS_DIR / "packs"
 PERIOD = re.compile(r"^(20\d{2}-\d{2})-(Q[1-4]|H[12])$")
@@ -29,6 +30,8 @@ class Column:
     header: str
     format: str | None = None
     text_from_provider: bool = False
+    formula: str | None = None            # a derived figure: formula over named figures (packs.formulas)
+    not_available: str | None = None      # why the figure can be missing, said where it would stand
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,16 @@ class Section:
     order: tuple[str, ...] = ()
     totals: tuple[str, ...] = ()
     chart: dict | None = None
-    trace: dict | None = None         # field (or "*") -> how to trace it to its sources (lineage.trace)
+    given: dict | None = None         # name -> where a non-additive value a formula reads comes from
+
+    @property
+    def derived(self) -> dict[str, Column]:
+        """The section's derived figures (columns with a formula), by field."""
+        return {c.field: c for c in self.columns if c.formula}
+
+    def kind(self, name: str) -> str:
+        """How a figure of this section is made: ``derived``, ``given`` or ``additive`` (a sum of contributions)."""
+        return "derived" if name in self.derived else "given" if name in (self.given or {}) else "additive"
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,13 @@ class PackSpec:
         return self.valid_from <= period and (self.valid_to is None or period <= self.valid_to)
 
     @property
+    def contributions_model(self) -> str:
+        """The pack's contribution grain: every source item of every additive figure."""
+        return "rpt_" + self.pack.replace("-", "_") + "__contributions"
+
+    @property
     def models(self) -> list[str]:
-        return [s.model for s in self.sections] + [self.reconciliation_model]
+        return [s.model for s in self.sections] + [self.reconciliation_model, self.contributions_model]
 
 
 def parse_period(period: str) -> tuple[str, str]:
@@ -95,11 +112,20 @@ def load_spec(path: Path) -> PackSpec:
             if c.get("format") not in FORMATS:
                 raise SpecError(f"{path}: {where}columns[{j}].format: {c.get('format')!r} is not one of "
                                 f"money, count, percent, number")
+            if c.get("formula"):
+                try:
+                    formulas.parse(str(c["formula"]))
+                except formulas.FormulaError as exc:
+                    raise SpecError(f"{path}: {where}columns[{j}].formula: {exc}") from None
             columns.append(Column(need(c, "field", f"{where}columns[{j}]."), need(c, "header", f"{where}columns[{j}]."),
-                                  c.get("format"), bool(c.get("text_from_provider"))))
+                                  c.get("format"), bool(c.get("text_from_provider")),
+                                  str(c["formula"]) if c.get("formula") else None, c.get("not_available")))
+        if "trace" in s:
+            raise SpecError(f"{path}: {where}trace: figures are traced from the pack's contributions; "
+                            f"remove the trace recipe (a derived figure gives a formula on its column)")
         sections.append(Section(need(s, "id", where), need(s, "title", where), need(s, "model", where),
                                 tuple(s.get("key") or ()), tuple(columns), tuple(s.get("order") or ()),
-                                tuple(s.get("totals") or ()), s.get("chart"), _trace(s.get("trace"), path, i)))
+                                tuple(s.get("totals") or ()), s.get("chart"), s.get("given")))
     recon = need(doc, "reconciliation", "")
     spec = PackSpec(
         pack=need(doc, "pack", ""), title=need(doc, "title", ""), funder=need(doc, "funder", ""),
@@ -111,19 +137,6 @@ def load_spec(path: Path) -> PackSpec:
     )
     parse_period(spec.valid_from)
     return spec
-
-
-TRACE_SOURCES = ("ledger", "returns", "police", "allocation")
-
-
-def _trace(recipes, path: Path, index: int) -> dict | None:
-    if recipes is None:
-        return None
-    for name, recipe in recipes.items():
-        if recipe.get("source") not in TRACE_SOURCES:
-            raise SpecError(f"{path}: sections[{index}].trace.{name}.source: {recipe.get('source')!r} is not one of "
-                            + ", ".join(TRACE_SOURCES))
-    return recipes
 
 
 def available_packs() -> list[str]:

@@ -1,4 +1,9 @@
-"""What the ``pccw returns`` commands do: issue a template, check a file, list overdue returns."""
+"""What the ``pccw returns`` commands do: issue a template, check a file, list overdue returns.
+
+A template prints what the ``returns`` schema holds for it (``rpt_provider_return__agreements``,
+``rpt_provider_return__kpis``); overdue returns are the ``marts.provider_returns_due`` mart. Each
+opens the warehouse with :func:`warehouse.open_reader` (:class:`NoWarehouse` before a first run).
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project import warehouse
+from dagster_project.errors import NoWarehouse
 from dagster_project.periods import Quarter
 from dagster_project.returns import template as t
 from dagster_project.returns.validation import Verdict, validate
@@ -17,27 +24,28 @@ class NotReady(RuntimeError):
     """The warehouse lacks what the command needs (for example, no agreements register yet)."""
 
 
-def _connect(tenant: Tenant) -> duckdb.DuckDBPyConnection:
-    warehouse = TenantPaths.for_tenant(tenant.slug).warehouse
-    if not warehouse.exists():
-        raise NotReady(f"no warehouse for {tenant.slug} yet; run `pccw run --tenant {tenant.slug}` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+def _not_built(tenant: Tenant) -> NotReady:
+    return NotReady(f"{tenant.slug}: the warehouse has no successful dbt build yet; "
+                    f"see `pccw status --tenant {tenant.slug}` and run `pccw run` again")
 
 
 def template_content(tenant: Tenant, agreement_ref: str, quarter_label: str) -> t.ReturnContent:
     quarter = Quarter.parse(quarter_label)
-    con = _connect(tenant)
+    con = warehouse.open_reader(tenant.slug)
     try:
-        row = con.execute("""select provider_name, service_name, start_date, end_date
-                             from intermediate.int_agreements_current where agreement_ref = ?""",
-                          [agreement_ref]).fetchone()
+        try:
+            row = con.execute("""select provider_name, service_name, start_date, end_date
+                                 from returns.rpt_provider_return__agreements where agreement_ref = ?""",
+                              [agreement_ref]).fetchone()
+        except duckdb.CatalogException:
+            raise _not_built(tenant) from None
         if row is None:
             raise NotReady(f"agreement {agreement_ref!r} is not in the latest agreements register")
         provider, service, start, end = row
         if not (start <= quarter.end and end >= quarter.start):
             raise NotReady(f"agreement {agreement_ref} runs {start:%d/%m/%Y} to {end:%d/%m/%Y}, "
                            f"not in {quarter.label}")
-        kpis = con.execute("""select kpi, cast(target as varchar) from intermediate.int_agreement_kpis_current
+        kpis = con.execute("""select kpi, cast(target as varchar) from returns.rpt_provider_return__kpis
                               where agreement_ref = ? order by kpi""", [agreement_ref]).fetchall()
     finally:
         con.close()
@@ -55,11 +63,13 @@ def issue_template(tenant: Tenant, agreement_ref: str, quarter_label: str, out: 
 
 
 def register(tenant: Tenant) -> dict[str, tuple[dt.date, dt.date]] | None:
-    warehouse = TenantPaths.for_tenant(tenant.slug).warehouse
-    if not warehouse.exists():
-        return None
+    """Agreement dates from the latest register landed (what landing checks a return against); None
+    when there is no warehouse or no register yet."""
     from dagster_project.extract.provider_returns import register_dates
-    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con = warehouse.open_reader(tenant.slug)
+    except NoWarehouse:
+        return None
     try:
         return register_dates(con)
     except duckdb.Error:
@@ -81,10 +91,12 @@ def check_file(tenant: Tenant | None, path: Path, today: dt.date | None = None) 
 
 
 def overdue(tenant: Tenant) -> list[tuple]:
-    con = _connect(tenant)
+    con = warehouse.open_reader(tenant.slug)
     try:
         return con.execute("""select provider_name, agreement_ref, quarter, due_date, days_overdue
                               from marts.provider_returns_due where status = 'Overdue'
                               order by provider_name, agreement_ref, quarter""").fetchall()
+    except duckdb.CatalogException:
+        raise _not_built(tenant) from None
     finally:
         con.close()

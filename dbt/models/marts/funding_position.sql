@@ -1,11 +1,7 @@
 -- Each funding stream's position per financial year: allocation, committed, spent, remaining,
 -- ring-fence breaches, what may be carried forward and what must be returned, match funding.
 with streams as (select * from {{ ref('int_funding_streams_current') }}),
-allocations as (
-    select stream_id, financial_year, allocation
-    from {{ ref('stg_finance__funding_allocations') }}
-    qualify row_number() over (partition by stream_id, financial_year order by _loaded_at desc, _source_file desc) = 1
-),
+allocations as (select stream_id, financial_year, allocation from {{ ref('int_funding_allocations_current') }}),
 allocated as (
     select a.*, ag.service_category
     from {{ ref('int_ledger_spend_allocated') }} as a
@@ -28,12 +24,8 @@ years as (
     union select stream_id, financial_year from spent
 ),
 committed as (
-    select f.stream_id, y.financial_year,
-           sum(round(ag.annual_value * f.share
-                     * {{ months_in_year('ag.start_date', 'ag.end_date', 'y.financial_year') }} / 12, 2)) as committed
-    from {{ ref('int_agreement_funding_current') }} as f
-    join {{ ref('int_agreements_current') }} as ag using (agreement_ref)
-    join years as y on y.stream_id = f.stream_id
+    select stream_id, financial_year, sum(committed) as committed
+    from {{ ref('int_agreement_commitments_by_year') }}
     group by all
 ),
 position as (

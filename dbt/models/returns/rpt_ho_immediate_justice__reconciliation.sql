@@ -1,2 +1,2 @@
 -- Home Office Immediate Justice return: spend reported against the ledger, per quarter.
-{{ reconciliation('quarter', "streams.stream_id = 'HO-IJ'", ref('rpt_ho_immediate_justice__summary')) }}
+{{ reconciliation('quarter', "streams.reported_in = 'ho-immediate-justice'", ref('rpt_ho_immediate_justice__summary')) }}

@@ -1,28 +1,26 @@
--- Home Office Immediate Justice return: participants, hours of reparation, spend against allocation.
+-- Home Office Immediate Justice return: participants, hours of reparation, allocation and spend,
+-- per stream reported in this pack. The allocation remaining is a formula over these (the pack spec).
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
-spend as ({{ period_spend('quarter', "streams.stream_id = 'HO-IJ'", ['stream_id']) }}),
-ij_services as ({{ agreements_funded_by("stream_id = 'HO-IJ'") }}),
-delivery as (
-    select quarter as period,
-           sum(value_number) filter (where sheet = 'Activity' and column_label = 'Service users supported')
-               as participants,
-           sum(value_number) filter (where sheet = 'KPIs' and column_label = 'Actual'
-                                           and row_label = 'Hours of reparation completed') as hours_of_reparation
-    from {{ ref('int_provider_return_values_current') }}
-    where agreement_ref in (select agreement_ref from ij_services)
-    group by quarter
-),
-position as (select * from {{ ref('funding_position') }} where stream_id = 'HO-IJ')
+streams as ({{ pack_streams('ho-immediate-justice') }}),
+figures as (
+    select period, row_key as stream_id,
+           sum(amount) filter (where field = 'allocation') as allocation,
+           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
+           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date,
+           sum(amount) filter (where field = 'participants') as participants,
+           sum(amount) filter (where field = 'hours_of_reparation') as hours_of_reparation
+    from {{ ref('rpt_ho_immediate_justice__contributions') }}
+    where section = 'summary'
+    group by all
+)
 select
     periods.period,
-    'HO-IJ' as stream_id,
-    position.allocation,
-    coalesce(spend.spend_in_period, cast(0 as decimal(18, 2))) as spend_in_period,
-    coalesce(spend.spend_year_to_date, cast(0 as decimal(18, 2))) as spend_year_to_date,
-    cast(position.allocation - coalesce(spend.spend_year_to_date, 0) as decimal(18, 2)) as allocation_remaining,
-    cast(coalesce(delivery.participants, 0) as bigint) as participants,
-    cast(coalesce(delivery.hours_of_reparation, 0) as decimal(12, 1)) as hours_of_reparation
+    streams.stream_id,
+    cast(figures.allocation as decimal(18, 2)) as allocation,
+    cast(coalesce(figures.spend_in_period, 0) as decimal(18, 2)) as spend_in_period,
+    cast(coalesce(figures.spend_year_to_date, 0) as decimal(18, 2)) as spend_year_to_date,
+    cast(coalesce(figures.participants, 0) as bigint) as participants,
+    cast(coalesce(figures.hours_of_reparation, 0) as decimal(12, 1)) as hours_of_reparation
 from periods
-join position on position.financial_year = periods.financial_year
-left join spend using (period)
-left join delivery using (period)
+cross join streams
+left join figures on figures.period = periods.period and figures.stream_id = streams.stream_id

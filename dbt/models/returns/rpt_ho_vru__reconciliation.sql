@@ -1,2 +1,2 @@
 -- Home Office VRU return: spend reported against the ledger, per quarter.
-{{ reconciliation('quarter', "streams.stream_id = 'HO-VRU'", ref('rpt_ho_vru__spend')) }}
+{{ reconciliation('quarter', "streams.reported_in = 'ho-vru'", ref('rpt_ho_vru__spend'), by_stream=false) }}

@@ -1,17 +1,13 @@
 -- MoJ victims' services return: victims supported in the half-year by characteristic and group
--- (exact counts, as the return asks; not for publication without disclosure control).
-with summed as (
-    select period, row_group as characteristic, row_label as group_name,
-           cast(coalesce(sum(value_number), 0) as bigint) as victims_supported
-    from {{ ref('int_return_cells_by_period') }}
-    where period_type = 'half' and sheet = 'Demographics'
-      and agreement_ref in ({{ agreements_funded_by("funder = 'MoJ'") }})
-    group by all
-)
+-- (exact counts, as the return asks; not for publication without disclosure control), and the
+-- number of victims in the characteristic who stated a group (the share's denominator; null for
+-- the "Not stated" row, whose share is not asked).
 select
-    *,
-    cast(case when group_name <> 'Not stated'
-              then victims_supported / nullif(sum(victims_supported) filter (where group_name <> 'Not stated')
-                                              over (partition by period, characteristic), 0)
-         end as decimal(9, 4)) as share_of_stated
-from summed
+    period,
+    row_group as characteristic,
+    split_part(row_key, '|', 2) as group_name,
+    cast(coalesce(sum(amount) filter (where field = 'victims_supported'), 0) as bigint) as victims_supported,
+    cast(sum(amount) filter (where field = 'stated_in_characteristic') as bigint) as stated_in_characteristic
+from {{ ref('rpt_moj_victims__contributions') }}
+where section = 'demographics'
+group by all

@@ -1,24 +1,28 @@
--- MoJ victims' services return: allocation, spend in the half-year and year to date, forecast and
--- forecast underspend per MoJ grant line (stream).
-with spend as ({{ period_spend('half', "streams.funder = 'MoJ'", ['stream_id']) }}),
-periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'half'),
-streams as (select * from {{ ref('int_funding_streams_current') }} where funder = 'MoJ'),
-position as (select * from {{ ref('funding_position') }})
+-- MoJ victims' services return: allocation, spend in the half-year and year to date, and what is
+-- committed for the year, per MoJ grant line (a stream reported in this pack). Sums over the
+-- pack's contributions; the forecast and underspend are formulas over these (the pack spec).
+with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'half'),
+streams as ({{ pack_streams('moj-victims') }}),
+figures as (
+    select period, row_key as stream_id,
+           sum(amount) filter (where field = 'allocation') as allocation,
+           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
+           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date,
+           sum(amount) filter (where field = 'committed') as committed
+    from {{ ref('rpt_moj_victims__contributions') }}
+    where section = 'grant_lines'
+    group by all
+)
 select
     periods.period,
     streams.stream_id,
     streams.stream_name,
-    position.allocation,
-    coalesce(spend.spend_in_period, cast(0 as decimal(18, 2))) as spend_in_period,
-    coalesce(spend.spend_year_to_date, cast(0 as decimal(18, 2))) as spend_year_to_date,
-    cast(coalesce(spend.spend_year_to_date, 0)
-         + round(coalesce(position.committed, 0) * periods.months_remaining_in_year / 12, 2) as decimal(18, 2))
-        as forecast_full_year,
-    cast(greatest(coalesce(position.allocation, 0) - (coalesce(spend.spend_year_to_date, 0)
-         + round(coalesce(position.committed, 0) * periods.months_remaining_in_year / 12, 2)), 0) as decimal(18, 2))
-        as forecast_underspend,
+    cast(figures.allocation as decimal(18, 2)) as allocation,
+    cast(coalesce(figures.spend_in_period, 0) as decimal(18, 2)) as spend_in_period,
+    cast(coalesce(figures.spend_year_to_date, 0) as decimal(18, 2)) as spend_year_to_date,
+    cast(coalesce(figures.committed, 0) as decimal(18, 2)) as committed,
+    periods.months_remaining_in_year,
     streams.carry_forward_allowed
 from periods
 cross join streams
-left join spend on spend.period = periods.period and spend.stream_id = streams.stream_id
-left join position on position.financial_year = periods.financial_year and position.stream_id = streams.stream_id
+left join figures on figures.period = periods.period and figures.stream_id = streams.stream_id

@@ -1,15 +1,11 @@
 -- MoJ victims' services return: how services helped victims cope and recover, per outcome measure,
--- in the half-year (current returns of MoJ-funded services).
-with summed as (
-    select
-        period,
-        row_label as outcome_measure,
-        cast(coalesce(sum(value_number) filter (where column_label = 'Service users assessed'), 0) as bigint) as assessed,
-        cast(coalesce(sum(value_number) filter (where column_label = 'Service users improved'), 0) as bigint) as improved
-    from {{ ref('int_return_cells_by_period') }}
-    where period_type = 'half' and sheet = 'Outcomes'
-      and agreement_ref in ({{ agreements_funded_by("funder = 'MoJ'") }})
-    group by all
-)
-select *, cast(case when assessed > 0 then improved / assessed end as decimal(9, 4)) as improvement_rate
-from summed
+-- in the half-year (current returns of services the pack's grant lines fund). The improvement
+-- rate is a formula over these (the pack spec).
+select
+    period,
+    row_label as outcome_measure,
+    cast(coalesce(sum(amount) filter (where field = 'assessed'), 0) as bigint) as assessed,
+    cast(coalesce(sum(amount) filter (where field = 'improved'), 0) as bigint) as improved
+from {{ ref('rpt_moj_victims__contributions') }}
+where section = 'outcomes'
+group by all

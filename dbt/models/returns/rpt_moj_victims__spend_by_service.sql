@@ -1,15 +1,22 @@
 -- MoJ victims' services return: spend from MoJ grant lines by commissioned service, in the half-year
--- and year to date. Spend not linked to an agreement is one row of its own, so the rows add up
--- to the grant lines.
-with spend as ({{ period_spend('half', "streams.funder = 'MoJ'", ['agreement_ref']) }}),
+-- and year to date. Spend not linked to an agreement is one row of its own (UNMATCHED), so the
+-- rows add up to the grant lines.
+with figures as (
+    select period, row_key as agreement_ref,
+           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
+           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date
+    from {{ ref('rpt_moj_victims__contributions') }}
+    where section = 'spend_by_service'
+    group by all
+),
 agreements as (select * from {{ ref('int_agreements_current') }})
 select
-    spend.period,
-    coalesce(spend.agreement_ref, 'UNMATCHED') as agreement_ref,
+    figures.period,
+    figures.agreement_ref,
     coalesce(agreements.provider_name, 'Not linked to an agreement') as provider_name,
     coalesce(agreements.service_name, 'Spend with no agreement reference') as service_name,
     agreements.service_category,
-    spend.spend_in_period,
-    spend.spend_year_to_date
-from spend
+    cast(coalesce(figures.spend_in_period, 0) as decimal(18, 2)) as spend_in_period,
+    cast(coalesce(figures.spend_year_to_date, 0) as decimal(18, 2)) as spend_year_to_date
+from figures
 left join agreements using (agreement_ref)

@@ -1,0 +1,109 @@
+{#- The pieces a pack's contributions are made of (rpt_<pack>__contributions): one row per source
+    item and figure it adds to, with where it came from. A pack's streams are those whose
+    reported_in (tenant.yml) names the pack; no stream id is written here. -#}
+
+{% macro pack_streams(pack) -%}
+    select * from {{ ref('int_funding_streams_current') }} where reported_in = '{{ pack }}'
+{%- endmacro %}
+
+{% macro pack_agreements(pack) -%}
+    select distinct funding.agreement_ref
+    from {{ ref('int_agreement_funding_current') }} as funding
+    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+{%- endmacro %}
+
+{#- Ledger-line parts allocated to the pack's streams: each adds to spend_in_period when posted in
+    the period and to spend_year_to_date when posted from the year's start to the period's end. -#}
+{% macro ledger_contributions(pack, period_type) -%}
+    select
+        parts.period,
+        fields.field,
+        'ledger line part' as source_kind,
+        cast(parts.allocated_amount as decimal(18, 2)) as amount,
+        parts.transaction_id,
+        parts.posting_date,
+        parts.journal_type,
+        cast(parts.line_amount as decimal(18, 2)) as line_amount,
+        parts.stream_id,
+        parts.agreement_ref,
+        agreements.provider_name,
+        agreements.service_name,
+        parts.plan_id,
+        priorities.plan_title,
+        parts.priority_id,
+        priorities.priority_name,
+        parts.vru_category,
+        parts.source_file,
+        parts.source_sha256,
+        parts.source_locator
+    from {{ ref('int_ledger_parts_by_period') }} as parts
+    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+    left join {{ ref('int_agreements_current') }} as agreements using (agreement_ref)
+    left join {{ ref('int_plan_priorities_current') }} as priorities using (plan_id, priority_id)
+    cross join (values ('spend_in_period'), ('spend_year_to_date')) as fields(field)
+    where parts.period_type = '{{ period_type }}' and (parts.in_period or fields.field = 'spend_year_to_date')
+{%- endmacro %}
+
+{#- The allocation letter of each of the pack's streams, for every period of its financial year. -#}
+{% macro allocation_contributions(pack, period_type) -%}
+    select
+        periods.period,
+        'allocation' as field,
+        'funding allocation letter' as source_kind,
+        cast(letters.allocation as decimal(18, 2)) as amount,
+        letters.stream_id,
+        'award ' || coalesce(letters.award_reference, '(no reference)') as detail,
+        letters.source_file,
+        letters.source_sha256,
+        letters.source_locator
+    from {{ ref('int_funding_allocations_current') }} as letters
+    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+    join {{ ref('int_reporting_periods') }} as periods
+        on periods.financial_year = letters.financial_year and periods.period_type = '{{ period_type }}'
+{%- endmacro %}
+
+{#- What each agreement commits from the pack's streams in the period's financial year. -#}
+{% macro commitment_contributions(pack, period_type) -%}
+    select
+        periods.period,
+        'committed' as field,
+        'agreement commitment' as source_kind,
+        commitments.committed as amount,
+        commitments.stream_id,
+        commitments.agreement_ref,
+        '£' || commitments.annual_value || ' a year x share ' || commitments.share || ' x '
+            || commitments.months_in_year || ' months / 12' as detail,
+        commitments.register_file as source_file,
+        commitments.register_sha256 as source_sha256,
+        commitments.register_locator as source_locator
+    from {{ ref('int_agreement_commitments_by_year') }} as commitments
+    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+    join {{ ref('int_reporting_periods') }} as periods
+        on periods.financial_year = commitments.financial_year and periods.period_type = '{{ period_type }}'
+{%- endmacro %}
+
+{#- Cells of the current provider returns of services the pack's streams fund, in the period:
+    columns maps a column header of the sheet to the figure its cells add to. -#}
+{% macro return_cell_contributions(pack, period_type, sheet, columns) -%}
+    select
+        cells.period,
+        case cells.column_label
+            {%- for header, field in columns.items() %} when '{{ header }}' then '{{ field }}'{% endfor %}
+        end as field,
+        'provider return cell' as source_kind,
+        cast(cells.value_number as decimal(18, 2)) as amount,
+        cells.agreement_ref,
+        cells.quarter,
+        cells.row_group,
+        cells.row_label,
+        cells.column_label,
+        concat_ws(' / ', cells.row_group, cells.row_label) || ', ' || cells.column_label as detail,
+        cells.source_file,
+        cells.return_file_sha256 as source_sha256,
+        cells.sheet || '!' || cells.cell as source_locator
+    from {{ ref('int_return_cells_by_period') }} as cells
+    where cells.period_type = '{{ period_type }}' and cells.sheet = '{{ sheet }}'
+      and cells.column_label in ({% for header in columns %}'{{ header }}'{{ ', ' if not loop.last }}{% endfor %})
+      and cells.value_number is not null
+      and cells.agreement_ref in ({{ pack_agreements(pack) }})
+{%- endmacro %}

@@ -1,0 +1,16 @@
+-- Each dbt node's most recent result: an incremental build rebuilds and tests only what changed, so
+-- the latest invocation alone does not hold every node. A view, because the results are recorded
+-- by the on-run-end hook, after the models are built.
+{{ config(materialized='view') }}
+select
+    invocation_id,
+    unique_id,
+    resource_type,
+    name,
+    status,
+    failures,
+    depends_on,
+    message,
+    recorded_at
+from {{ ref('stg_meta__dbt_results') }}
+qualify row_number() over (partition by unique_id order by recorded_at desc) = 1
