@@ -360,10 +360,11 @@ def format_trace(trace: Trace, indent: str = "") -> str:
     if trace.kind == "additive":
         lines.append(f"{indent}  the sum of {len(trace.contributions)} contributions: {_shown(trace.traced_total)}"
                      + ("  (matches the figure)" if trace.reconciles else "  (DOES NOT MATCH THE FIGURE)"))
-        for c in trace.contributions[:40]:
+        shown = 5 if indent else 40          # a part of a formula lists its first few sources
+        for c in trace.contributions[:shown]:
             lines.append(f"{indent}    " + _contribution_line(c))
-        if len(trace.contributions) > 40:
-            lines.append(f"{indent}    ... and {len(trace.contributions) - 40} more (use --format json for all)")
+        if len(trace.contributions) > shown:
+            lines.append(f"{indent}    ... and {len(trace.contributions) - shown} more (--format json lists all)")
     elif trace.kind == "given":
         lines.append(f"{indent}  given: {trace.given_from}")
     else:
@@ -375,9 +376,11 @@ def format_trace(trace: Trace, indent: str = "") -> str:
         if trace.context:
             lines.append("  serves:")
             for c in trace.context[:15]:
-                lines.append(f"    {c['agreement_ref'] or '-'} {c['provider_name'] or ''} / {c['service_name'] or ''}: "
-                             f"stream {c['stream_id']}, plan {c['plan_title'] or '-'} - priority "
-                             f"{c['priority_name'] or '-'}: £{c['amount']}")
+                what = (f"{c['agreement_ref']} {c['provider_name']} / {c['service_name']}" if c["agreement_ref"]
+                        else "spend with no agreement")
+                plan = (f"plan {c['plan_title']} - priority {c['priority_name']}" if c["priority_id"]
+                        else "no plan priority")
+                lines.append(f"    {what}: stream {c['stream_id']}, {plan}: £{c['amount']}")
         lines.append("  landed files:")
         lines += [f"    {f['file']}  sha256 {f['sha256']}  ({f['landed']}, load {f['load_id']})" for f in trace.files]
     return "\n".join(lines)

@@ -236,7 +236,7 @@ def render_if_changed(tenant: Tenant, pack: str, period: str) -> Path | None:
     return render_pack(tenant, pack, period)
 
 
-RENDERER_FILES = (Path(__file__), Path(__file__).with_name("charts.py"),
+RENDERER_FILES = (Path(__file__), Path(__file__).with_name("charts.py"), Path(__file__).with_name("formulas.py"),
                   settings.REPORTS_DIR / "templates" / "pack.html.j2")
 
 
