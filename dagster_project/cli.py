@@ -164,10 +164,11 @@ class _AsOfWarehouseGone(PccwError):
 
 def _pack_warehouse(manifest: dict) -> Path:
     """The warehouse a rendered pack was read from: the tenant's, or the as-of copy it was rendered from."""
-    if manifest.get("rendered_as_of"):
+    from dagster_project.lineage.trace import rendered_as_of
+    if rendered_as_of(manifest):
         warehouse = Path(manifest["warehouse"])
         if not warehouse.exists():
-            pack, period, load = manifest["pack"], manifest["period"], manifest["rendered_as_of"]
+            pack, period, load = manifest["pack"], manifest["period"], rendered_as_of(manifest)
             raise _AsOfWarehouseGone(
                 f"{pack} {period} was rendered from the data as of load {load}, whose copy {warehouse} no longer "
                 f"exists; render it again with `pccw packs render {pack} --period {period} --as-of {load}`")

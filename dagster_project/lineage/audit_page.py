@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, select_autoescape
 
-from dagster_project.lineage.trace import TraceError, load_manifest, trace_figure, tracer
+from dagster_project.lineage.trace import TraceError, load_manifest, rendered_as_of, trace_figure, tracer
 
 # Sources listed under one figure; a total over thousands of police records names the first ones
 # and says how to list them all (the page stays small enough to open from disk).
@@ -50,7 +50,7 @@ each part, traced in turn.</p>
 def write_audit_page(folder: Path, warehouse: Path) -> Path:
     manifest = load_manifest(folder)
     traces, untraced = [], []
-    con = duckdb.connect(str(manifest["warehouse"] if manifest.get("rendered_as_of") else warehouse), read_only=True)
+    con = duckdb.connect(str(manifest["warehouse"] if rendered_as_of(manifest) else warehouse), read_only=True)
     try:
         reader = tracer(con, manifest)
         for figure in manifest["figures"]:

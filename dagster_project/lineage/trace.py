@@ -109,6 +109,12 @@ def load_manifest(folder: Path) -> dict:
     return manifest
 
 
+def rendered_as_of(manifest: dict) -> str | None:
+    """The load a pack was rendered as of (from a rebuilt past warehouse), or None. Manifests written
+    before ``rendered_as_of`` existed said it in ``as_of_load``."""
+    return manifest["rendered_as_of"] if "rendered_as_of" in manifest else manifest.get("as_of_load")
+
+
 def find_figure(manifest: dict, ref: str) -> dict:
     for figure in manifest["figures"]:
         if figure["id"] == ref or f"{figure['sheet']}!{figure['cell']}" == ref:
@@ -230,7 +236,7 @@ class _Tracer:
         column = next((c for c in section.columns if c.field == field_name), None)
         trace = Trace(f"{section.id}:{'|'.join(str(v) for v in key.values()) or 'all'}:{field_name}",
                       self.spec.pack, self.period, None, None, value, section.id, section.model, key,
-                      field_name, kind, not_available=column.not_available if column and value is None else None)
+                      field_name, kind, not_available=column.why_not_available if column and value is None else None)
         if kind == "additive":
             trace.contributions = self.contributions(section, None if row is None else key, field_name)
         elif kind == "given":
@@ -245,7 +251,7 @@ class _Tracer:
         column = section.derived[field_name]
         trace = Trace(f"{section.id}:total:{field_name}", self.spec.pack, self.period, None, None, value,
                       section.id, section.model, {}, field_name, "total", formula=f"sum of the rows' {column.header}",
-                      not_available=column.not_available if value is None else None)
+                      not_available=column.why_not_available if value is None else None)
         self.whole_pack = True
         for row in self.rows(section):
             key = {k: row[k] for k in section.key}
@@ -309,7 +315,8 @@ def trace_transaction(con: duckdb.DuckDBPyConnection, transaction_id: str, packs
         by_place = {}
         for pack, period, section_id, row_key, field_name, amount, *_ in parts:
             if pack == manifest["pack"] and period == manifest["period"]:
-                by_place[(section_id, row_key, field_name)] = amount
+                place = (section_id, row_key, field_name)       # a line split across priorities: add its parts
+                by_place[place] = by_place.get(place, Decimal(0)) + amount
         if not by_place:
             continue
         for figure in manifest["figures"]:

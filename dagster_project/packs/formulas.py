@@ -44,8 +44,9 @@ def parse(formula: str) -> ast.Expression:
 def names(formula: str) -> list[str]:
     """The names a formula reads, in the order they first appear."""
     seen: list[str] = []
-    for node in ast.walk(parse(formula)):
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in seen:
+    found = [n for n in ast.walk(parse(formula)) if isinstance(n, ast.Name) and n.id not in FUNCTIONS]
+    for node in sorted(found, key=lambda n: n.col_offset):
+        if node.id not in seen:
             seen.append(node.id)
     return seen
 

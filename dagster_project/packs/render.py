@@ -50,7 +50,7 @@ class SectionData:
     @property
     def unavailable(self) -> list[tuple[str, str]]:
         """(column header, why) for each column with a figure that is not available."""
-        return [(c.header, c.not_available or "nothing behind it") for c in self.section.columns
+        return [(c.header, c.why_not_available) for c in self.section.columns
                 if c.format and (any(r.get(c.field) is None for r in self.rows)
                                  or (c.field in self.totals and self.totals[c.field] is None))]
 
@@ -82,7 +82,8 @@ def section_totals(section: Section, rows: list[dict]) -> dict[str, Decimal | No
     totals = {}
     for name in section.totals:
         values = [row.get(name) for row in rows]
-        totals[name] = None if any(v is None for v in values) else sum(values, Decimal(0))
+        # No rows: nothing to add up, which is not the same as adding up to 0.
+        totals[name] = None if not values or any(v is None for v in values) else sum(values, Decimal(0))
     return totals
 
 
@@ -389,7 +390,7 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
                     not_available(cell, col)
                     figures.append({"id": lineage_id(section_id, key, row, col.field), "sheet": ws.title,
                                     "cell": cell.coordinate, "value": None, "field": col.field,
-                                    "key": {k: row[k] for k in key}, "not_available": col.not_available})
+                                    "key": {k: row[k] for k in key}, "not_available": col.why_not_available})
                 else:
                     set_text(cell, value)
         if totals:
@@ -402,7 +403,7 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
                     cell.font = bold
                     figures.append({"id": f"{section_id}:total:{col.field}", "sheet": ws.title,
                                     "cell": cell.coordinate, "value": None, "field": col.field, "key": {},
-                                    "not_available": col.not_available})
+                                    "not_available": col.why_not_available})
                 elif col.field in totals:
                     cell = ws.cell(row=r, column=c, value=float(totals[col.field]))
                     cell.font, cell.number_format = bold, MONEY_FORMAT if col.format == "money" else "#,##0"
@@ -459,8 +460,7 @@ def not_available(cell, col) -> None:
 
     cell.value = NOT_AVAILABLE
     cell.alignment = Alignment(horizontal="right")
-    if col.not_available:
-        cell.comment = Comment(f"Not available: {col.not_available}", "pccw")
+    cell.comment = Comment(f"Not available: {col.why_not_available}", "pccw")
 
 
 def _format(value, fmt: str | None) -> str:

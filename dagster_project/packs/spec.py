@@ -33,6 +33,11 @@ class Column:
     formula: str | None = None            # a derived figure: formula over named figures (packs.formulas)
     not_available: str | None = None      # why the figure can be missing, said where it would stand
 
+    @property
+    def why_not_available(self) -> str:
+        """What the pack says where this column's figure is missing."""
+        return self.not_available or "there is nothing behind it for the period"
+
 
 @dataclass(frozen=True)
 class Section:

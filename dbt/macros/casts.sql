@@ -19,3 +19,13 @@
 {% macro provenance() -%}
     _source_file, _source_sha256, _source_locator, _loaded_at, _load_id
 {%- endmacro %}
+
+{#- An amount in pounds divided by a whole number, to the penny, half away from zero, exactly.
+    (DuckDB divides a DECIMAL by returning a DOUBLE, whose rounding can lose a half-penny: 416.735
+    becomes 416.73.) Works in hundred-millionths of a pound for amounts of up to six decimal places
+    of share; for amounts that are not negative. -#}
+{% macro pounds_divided(numerator, divisor) -%}
+    cast(cast(((cast(cast({{ numerator }} as decimal(38, 8)) * cast(100000000 as decimal(38, 0)) as hugeint) * 100
+                + ({{ divisor }} * 100000000) // 2) // ({{ divisor }} * 100000000)) as decimal(38, 0)) * 0.01
+         as decimal(18, 2))
+{%- endmacro %}

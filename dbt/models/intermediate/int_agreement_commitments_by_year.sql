@@ -1,6 +1,6 @@
 -- What each agreement commits from each funding stream in each financial year with data: its
 -- annual value times the stream's share times the whole months it runs inside the year, over
--- twelve, to the penny. A stream's commitment for a year is the sum of these rows.
+-- twelve, to the penny (exactly: pounds_divided). A stream's commitment for a year is the sum of these rows.
 with years as (
     select distinct financial_year from {{ ref('int_reporting_periods') }}
     union
@@ -23,6 +23,6 @@ commitments as (
 )
 select
     *,
-    cast(round(annual_value * share * months_in_year / 12, 2) as decimal(18, 2)) as committed
+    {{ pounds_divided('annual_value * share * months_in_year', 12) }} as committed
 from commitments
 where months_in_year > 0

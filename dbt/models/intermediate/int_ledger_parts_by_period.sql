@@ -1,6 +1,6 @@
 -- Every allocated part of every ledger line, once for each reporting period whose year-to-date
 -- window holds it (flagged when it falls in the period itself), with everything a pack figure
--- is keyed on and the line's landed file. `pccw trace` sums these to explain a figure.
+-- is keyed on and the line's landed file. The packs' contributions (rpt_<pack>__contributions) read it.
 with parts as (select * from {{ ref('int_ledger_spend_allocated') }}),
 lines as (select * from {{ ref('int_ledger_lines_matched') }}),
 periods as (select * from {{ ref('int_reporting_periods') }})

@@ -19,8 +19,9 @@ select
     cast(figures.allocation as decimal(18, 2)) as allocation,
     cast(coalesce(figures.spend_in_period, 0) as decimal(18, 2)) as spend_in_period,
     cast(coalesce(figures.spend_year_to_date, 0) as decimal(18, 2)) as spend_year_to_date,
-    cast(coalesce(figures.participants, 0) as bigint) as participants,
-    cast(coalesce(figures.hours_of_reparation, 0) as decimal(12, 1)) as hours_of_reparation
+    -- Null (not available) when no return of the services the stream funds gives the figure.
+    cast(figures.participants as bigint) as participants,
+    cast(figures.hours_of_reparation as decimal(18, 2)) as hours_of_reparation
 from periods
 cross join streams
 left join figures on figures.period = periods.period and figures.stream_id = streams.stream_id

@@ -1,17 +1,19 @@
 -- Home Office VRU return: the success measures' crime context: violence, robbery and weapon
 -- possession recorded in the quarter, against the same quarter a year earlier, by district.
--- The year before is null (not available) unless police data covers each of its three months;
--- the change is a formula over the two (the pack spec).
+-- Each quarter's count is null (not available) unless police data covers each of its three months
+-- (the data lags, and a part-quarter would look like a fall); the change is a formula over the two.
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 months_with_data as (select distinct crime_month from {{ ref('int_police_crimes_located') }}),
-year_before_covered as (
-    select periods.period
+covered as (
+    select periods.period,
+           count(*) filter (where crime_month between periods.period_start and periods.period_end) = 3
+               as this_quarter,
+           count(*) filter (where crime_month between periods.period_start - interval 1 year
+                                                  and periods.period_end - interval 1 year) = 3 as year_before
     from periods
     join months_with_data
-        on months_with_data.crime_month between periods.period_start - interval 1 year
-                                            and periods.period_end - interval 1 year
+        on months_with_data.crime_month between periods.period_start - interval 1 year and periods.period_end
     group by periods.period
-    having count(*) = 3
 ),
 figures as (
     select period, district_code, crime_type,
@@ -27,10 +29,10 @@ select
     figures.district_code,
     districts.district_name,
     figures.crime_type,
-    cast(figures.crimes_in_period as bigint) as crimes_in_period,
-    cast(case when year_before_covered.period is not null
-              then coalesce(figures.crimes_same_quarter_last_year, 0) end as bigint) as crimes_same_quarter_last_year
+    cast(case when covered.this_quarter then figures.crimes_in_period end as bigint) as crimes_in_period,
+    cast(case when covered.year_before then coalesce(figures.crimes_same_quarter_last_year, 0) end as bigint)
+        as crimes_same_quarter_last_year
 from figures
 join districts using (district_code)
-left join year_before_covered using (period)
+left join covered using (period)
 where figures.crimes_in_period > 0

@@ -23,8 +23,11 @@ select
     cast(coalesce(figures.interventions_spend_year_to_date, 0) as decimal(18, 2)) as interventions_spend_year_to_date,
     -- The pack's streams share one match-funding rate (tenant.yml); the highest is taken if not.
     (select max(match_funding_pct) from streams) as match_funding_pct,
-    cast(coalesce(figures.people_under_25_engaged, 0) as bigint) as people_under_25_engaged,
-    cast(coalesce(figures.people_engaged, 0) as bigint) as people_engaged
+    -- Null (not available) when no return of the services the stream funds gives an age band; under
+    -- 25s are 0 when returns give age bands but none under 25.
+    case when figures.people_engaged is not null
+         then cast(coalesce(figures.people_under_25_engaged, 0) as bigint) end as people_under_25_engaged,
+    cast(figures.people_engaged as bigint) as people_engaged
 from periods
 left join figures using (period)
 where exists (select 1 from streams)

@@ -5,7 +5,7 @@
 select
     period,
     row_group as characteristic,
-    split_part(row_key, '|', 2) as group_name,
+    substr(row_key, length(row_group) + 2) as group_name,      -- the row's group (a denominator cell is another's)
     cast(coalesce(sum(amount) filter (where field = 'victims_supported'), 0) as bigint) as victims_supported,
     cast(sum(amount) filter (where field = 'stated_in_characteristic') as bigint) as stated_in_characteristic
 from {{ ref('rpt_moj_victims__contributions') }}
