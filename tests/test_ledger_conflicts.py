@@ -200,16 +200,16 @@ def test_ledger_revisions_lists_the_pack_figures_a_revision_feeds(tmp_path):
         'ledger/gl_2024-11.csv' as latest_source_file, 'line 3' as latest_source_locator,
         'L2' as latest_load_id, timestamp '2024-12-01 02:00:00' as latest_loaded_at,
         20.00::decimal(18,2) as amount_change""")
-    con.execute("""create table intermediate.int_ledger_lines_matched as select
-        'GL1' as transaction_id, date '2024-10-15' as posting_date, 120.00::decimal(18,2) as amount,
-        'WY-23-001' as agreement_ref, 'CC-HO-IJ' as cost_centre, 'matched' as match_status,
-        'ledger/gl_2024-11.csv' as _source_file, 'sha' as _source_sha256, 'line 3' as _source_locator""")
-    con.execute("""create table intermediate.int_ledger_parts_by_period (transaction_id varchar, period varchar,
-        in_period boolean, stream_id varchar, agreement_ref varchar, vru_category varchar, plan_id varchar,
-        priority_id varchar, allocated_amount decimal(18,2), funder varchar)""")
-    con.execute("""insert into intermediate.int_ledger_parts_by_period values
-        ('GL1', '2024-25-Q3', true, 'HO-IJ', 'WY-23-001', null, 'WY-PCP-2024', 'P1', 60.00, 'Home Office'),
-        ('GL1', '2024-25-Q3', true, 'HO-IJ', 'WY-23-001', null, 'WY-PCP-2024', 'P2', 60.00, 'Home Office')""")
+    con.execute("create schema returns")
+    con.execute("""create table returns.rpt_ho_immediate_justice__contributions (period varchar, section varchar,
+        row_key varchar, field varchar, source_kind varchar, amount decimal(18,2), transaction_id varchar,
+        posting_date date, journal_type varchar, line_amount decimal(18,2), stream_id varchar, agreement_ref varchar,
+        priority_id varchar, source_file varchar, source_sha256 varchar, source_locator varchar)""")
+    for field in ("spend_in_period", "spend_year_to_date"):
+        for priority in ("P1", "P2"):
+            con.execute("""insert into returns.rpt_ho_immediate_justice__contributions values
+                ('2024-25-Q3', 'summary', 'HO-IJ', ?, 'ledger line part', 60.00, 'GL1', date '2024-10-15', 'INV',
+                 120.00, 'HO-IJ', 'WY-23-001', ?, 'ledger/gl_2024-11.csv', 'sha', 'line 3')""", [field, priority])
     packs = tmp_path / "reports"
     for period in ("2024-25-Q2", "2024-25-Q3"):
         folder = packs / "ho-immediate-justice" / period
