@@ -101,10 +101,32 @@ def build_inbox(tenant):
         values[("Demographics", ("Ethnicity", "White"), "Service users")] = 9
         values[("Demographics", ("Ethnicity", "Asian, Asian British or Asian Welsh"), "Service users")] = 2
         values[("Demographics", ("District", "Leeds"), "Service users")] = supported
+        # The Finance sheet's Total row restates the categories: provider spend is 3500.50, not 7001.00.
+        values[("Finance", ("Staff costs",), "Spend this quarter")] = D("3000.00")
+        values[("Finance", ("Premises",), "Spend this quarter")] = D("500.50")
+        values[("Finance", (t.FINANCE_TOTAL,), "Spend this quarter")] = D("3500.50")
         t.write_return(inbox / "provider_returns" / f"A1_2024-25-Q3_{name}.xlsx", t.ReturnContent(
             agreement_ref="A1", provider="Test Charity", service="Service A1", quarter="2024-25-Q3",
             districts=tuple(d.name for d in tenant.districts), kpis=(("Service users completing support", "70"),),
             completed_by="Tester", date_completed=completed, values=values))
+
+    # Q4: 10 supported, of whom 4 are new this quarter (6 carried on from Q3). The half-year and the
+    # year count 12 (everyone in Q3) + 4 (new in Q4) = 16 people, not 12 + 10 = 22.
+    values = {("Activity", ("Domestic abuse",), "Service users supported"): 10,
+              ("Activity", ("Domestic abuse",), "New cases"): 4,
+              ("Activity", ("Domestic abuse",), "Referrals received"): 6}
+    for characteristic in t.DEMOGRAPHICS:
+        values[("Demographics", (characteristic, t.NOT_STATED), "Service users")] = 10
+    values[("Demographics", ("District", "Leeds"), "Service users")] = 10
+    t.write_return(inbox / "provider_returns" / "A1_2024-25-Q4.xlsx", t.ReturnContent(
+        agreement_ref="A1", provider="Test Charity", service="Service A1", quarter="2024-25-Q4",
+        districts=tuple(d.name for d in tenant.districts), kpis=(("Service users completing support", "70"),),
+        completed_by="Tester", date_completed="2025-04-10", values=values))
+    # A letter for a year the ledger does not cover (no line is posted in 2023-24): its spend,
+    # underspend and carry-forward are not available, not the whole allocation.
+    write(inbox / "funding" / "allocations_2023-24.csv",
+          "stream_id,financial_year,allocation,award_reference,award_date,source\n"
+          "MOJ-VICTIMS-CORE,2023-24,90000.00,MOJ-0,2023-03-01,test\n")
 
 
 @pytest.fixture(scope="module")
@@ -153,13 +175,25 @@ def test_funding_position_by_hand(marts):
     got = rows(marts, """select stream_id, allocation, committed, spent, remaining, underspend_to_return,
                                 carry_forward, ring_fence_breaches, ring_fence_breach_amount
                          from marts.funding_position where financial_year = '2024-25' order by stream_id""")
+    # CSF has no letter for the year: its carry-forward is not available, not 0.
     assert got == [
-        ("CSF", None, D("12000.00"), D("2000.00"), None, D("0.00"), D("0.00"), 0, D("0.00")),
+        ("CSF", None, D("12000.00"), D("2000.00"), None, None, None, 0, D("0.00")),
         ("HO-VRU", D("50000.00"), D("28000.00"), D("4123.45"), D("45876.55"), D("45876.55"), D("0.00"), 1,
          D("1000.00")),
         ("MOJ-VICTIMS-CORE", D("100000.00"), D("60000.00"), D("9666.67"), D("90333.33"), D("90333.33"), D("0.00"),
          0, D("0.00")),
     ]
+
+
+def test_funding_position_year_the_ledger_does_not_cover(marts):
+    got = rows(marts, """select allocation, ledger_covers_year, spent, remaining, underspend_to_return, carry_forward,
+                                overspend, utilisation
+                         from marts.funding_position
+                         where financial_year = '2023-24' and stream_id = 'MOJ-VICTIMS-CORE'""")
+    assert got == [(D("90000.00"), False, None, None, None, None, None, None)]
+    # A covered year with no letter: spend is known, the overspend is not (nothing to compare with).
+    assert rows(marts, """select spent, overspend from marts.funding_position
+                           where financial_year = '2024-25' and stream_id = 'CSF'""") == [(D("2000.00"), None)]
 
 
 def test_commissioned_services_by_hand(marts):
@@ -168,7 +202,8 @@ def test_commissioned_services_by_hand(marts):
                                 returns_received, returns_expected, primary_priority_id, rag_status
                          from marts.commissioned_services where financial_year = '2024-25' order by 1""")
     assert got == [
-        ("A1", D("9666.67"), D("60000.00"), 12, 15, 10, 7, D("0.7000"), 1, 4, "WY24-VICTIMS", "Red"),
+        # 12 in Q3 + 4 new in Q4 = 16 people; referrals 15 (Q3 resubmitted) + 6 (Q4) = 21.
+        ("A1", D("9666.67"), D("60000.00"), 16, 21, 10, 7, D("0.7000"), 2, 4, "WY24-VICTIMS", "Red"),
         ("A2", D("5000.00"), D("30000.00"), 0, 0, 0, 0, None, 0, 4, "WY24-SAFE", "Red"),
         ("A3", D("1000.00"), D("10000.00"), 0, 0, 0, 0, None, 0, 4, "WY24-PLACES", "Red"),
     ]
@@ -176,7 +211,7 @@ def test_commissioned_services_by_hand(marts):
 
 def test_resubmission_supersedes(marts):
     got = rows(marts, """select source_file, submission_rank, is_current from intermediate.int_provider_returns_received
-                         order by submission_rank""")
+                         where quarter = '2024-25-Q3' order by submission_rank""")
     assert got == [("provider_returns/A1_2024-25-Q3_resubmitted.xlsx", 1, True),
                    ("provider_returns/A1_2024-25-Q3_first.xlsx", 2, False)]
 
@@ -194,10 +229,12 @@ def test_edi_representation_by_hand(marts):
 
 
 def test_value_for_money_by_hand(marts):
-    got = rows(marts, """select cost_per_service_user, cost_per_improved_outcome, budget_utilisation, underspend
+    got = rows(marts, """select cost_per_service_user, cost_per_improved_outcome, budget_utilisation, underspend,
+                                provider_reported_spend
                          from marts.value_for_money where agreement_ref = 'A1' and financial_year = '2024-25'""")
-    # 9666.67 / 12 = 805.555.. ; 9666.67 / 7 = 1380.952.. ; 9666.67 / 60000 = 0.16111..
-    assert got == [(D("805.56"), D("1380.95"), D("0.1611"), D("50333.33"))]
+    # 9666.67 / 16 = 604.166.. ; 9666.67 / 7 = 1380.952.. ; 9666.67 / 60000 = 0.16111..; provider spend
+    # 3000.00 + 500.50 (the Total row restates them; Q4 gives no finance).
+    assert got == [(D("604.17"), D("1380.95"), D("0.1611"), D("50333.33"), D("3500.50"))]
 
 
 def test_crime_context_by_hand(marts):
@@ -277,9 +314,10 @@ def test_moj_outcomes_demographics_and_activity_by_hand(marts):
     assert D(h2["demographics:Ethnicity|Asian, Asian British or Asian Welsh:share_of_stated"]) == D("0.1818")
     assert h2["demographics:Ethnicity|Not stated:victims_supported"] == "1"
     assert h2["demographics:Ethnicity|Not stated:share_of_stated"] is None
-    # Referrals 15 in the resubmission (14 in the superseded first), 12 supported.
-    assert h2["activity:A1|Domestic abuse:referrals_received"] == "15"
-    assert h2["activity:A1|Domestic abuse:victims_supported"] == "12"
+    # Referrals 15 in the resubmission (14 in the superseded first) + 6 in Q4; victims 12 in Q3 plus
+    # the 4 new in Q4 (the other 6 of Q4's 10 were supported in Q3 already) = 16, not 22.
+    assert h2["activity:A1|Domestic abuse:referrals_received"] == "21"
+    assert h2["activity:A1|Domestic abuse:victims_supported"] == "16"
 
 
 def test_vru_summary_and_spend_by_hand(marts):
@@ -303,3 +341,19 @@ def test_vru_summary_and_spend_by_hand(marts):
     assert q1["summary:all:spend_year_to_date"] == "0.00"
     assert q1["summary:all:allocation"] is None
     assert q1["summary:all:interventions_share_year_to_date"] is None
+
+
+def test_reconciliation_explains_booked_and_attributed_spend(marts):
+    got = rows(marts, """select booked_to_stream_cost_centres, attributed_from_other_cost_centres,
+                                attributed_to_other_streams, ledger_spend, explanation
+                         from returns.rpt_ho_vru__reconciliation where period = '2024-25-Q3'""")
+    # Booked to CC-HO-VRU in Oct-Dec: L2 2500.00 + L3 1000.00 + L4 123.45 = 3623.45; 40% of L2
+    # (1000.00) belongs to CSF by A2's funding split; nothing booked elsewhere is VRU's: 2623.45.
+    assert got == [(D("3623.45"), D("0.00"), D("1000.00"), D("2623.45"),
+                    "Booked to the stream's cost centres £3,623.45, plus £0.00 of lines booked to other cost centres "
+                    "that agreements funded by this stream share, less £1,000.00 of lines booked here that belong "
+                    "to other streams by agreements' funding splits, is the ledger spend £2,623.45. Each line is "
+                    "split to the penny, the spare penny to its largest part.")]
+    [(explanation,)] = rows(marts, """select explanation from returns.rpt_moj_victims__reconciliation
+                                      where period = '2024-25-H2' and stream_id = 'MOJ-VICTIMS-CORE'""")
+    assert explanation == "All of the spend is booked to the stream's own cost centres."

@@ -424,7 +424,10 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
     recon_columns = (Column("stream_id", "Stream"), Column("reported_spend", "Spend reported", "money"),
                      Column("ledger_spend", "Ledger spend", "money"),
                      Column("booked_to_stream_cost_centres", "Booked to stream cost centres", "money"),
-                     Column("difference", "Difference", "money"), Column("status", "Status"))
+                     Column("attributed_from_other_cost_centres", "Attributed from other cost centres", "money"),
+                     Column("attributed_to_other_streams", "Attributed to other streams", "money"),
+                     Column("difference", "Difference", "money"), Column("status", "Status"),
+                     Column("explanation", "Explanation"))
     table(wb.create_sheet("Reconciliation"), "Reconciliation: spend reported against the ledger", recon_columns,
           context["reconciliation"], spec.reconciliation_key, "reconciliation")
     signoff = wb.create_sheet("Sign-off")

@@ -83,8 +83,9 @@
 {%- endmacro %}
 
 {#- Cells of the current provider returns of services the pack's streams fund, in the period:
-    columns maps a column header of the sheet to the figure its cells add to. -#}
-{% macro return_cell_contributions(pack, period_type, sheet, columns) -%}
+    columns maps a column header of the sheet to the figure its cells add to. People are counted
+    from int_return_people_counted (people=true), each person once in the period. -#}
+{% macro return_cell_contributions(pack, period_type, sheet, columns, people=false) -%}
     select
         cells.period,
         case cells.column_label
@@ -97,11 +98,12 @@
         cells.row_group,
         cells.row_label,
         cells.column_label,
-        concat_ws(' / ', cells.row_group, cells.row_label) || ', ' || cells.column_label as detail,
+        concat_ws(' / ', cells.row_group, cells.row_label) || ', ' || cells.column_label
+            {%- if people %} || ' (' || cells.counted_as || ')'{% endif %} as detail,
         cells.source_file,
         cells.return_file_sha256 as source_sha256,
         cells.sheet || '!' || cells.cell as source_locator
-    from {{ ref('int_return_cells_by_period') }} as cells
+    from {{ ref('int_return_people_counted' if people else 'int_return_cells_by_period') }} as cells
     where cells.period_type = '{{ period_type }}' and cells.sheet = '{{ sheet }}'
       and cells.column_label in ({% for header in columns %}'{{ header }}'{{ ', ' if not loop.last }}{% endfor %})
       and cells.value_number is not null

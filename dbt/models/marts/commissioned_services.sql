@@ -40,9 +40,15 @@ return_values as (select * from {{ ref('int_provider_return_values_current') }})
 activity as (
     select agreement_ref, financial_year,
            sum(value_number) filter (where column_label = 'Referrals received') as referrals_received,
-           sum(value_number) filter (where column_label = 'Referrals accepted') as referrals_accepted,
-           sum(value_number) filter (where column_label = 'Service users supported') as service_users_supported
+           sum(value_number) filter (where column_label = 'Referrals accepted') as referrals_accepted
     from return_values where sheet = 'Activity' group by all
+),
+people as (
+    -- Each person once in the year (int_return_people_counted).
+    select agreement_ref, period as financial_year, sum(value_number) as service_users_supported
+    from {{ ref('int_return_people_counted') }}
+    where period_type = 'year' and sheet = 'Activity'
+    group by all
 ),
 outcomes as (
     select agreement_ref, financial_year,
@@ -98,7 +104,7 @@ joined as (
         cast(coalesce(spend.actual_spend, 0) as decimal(18, 2)) as actual_spend,
         cast(coalesce(activity.referrals_received, 0) as bigint) as referrals_received,
         cast(coalesce(activity.referrals_accepted, 0) as bigint) as referrals_accepted,
-        cast(coalesce(activity.service_users_supported, 0) as bigint) as service_users_supported,
+        cast(coalesce(people.service_users_supported, 0) as bigint) as service_users_supported,
         cast(coalesce(outcomes.outcomes_assessed, 0) as bigint) as outcomes_assessed,
         cast(coalesce(outcomes.outcomes_improved, 0) as bigint) as outcomes_improved,
         cast(coalesce(kpis.kpis_reported, 0) as integer) as kpis_reported,
@@ -112,6 +118,7 @@ joined as (
         and priority_names.priority_id = primary_priority.primary_priority_id
     left join spend using (agreement_ref, financial_year)
     left join activity using (agreement_ref, financial_year)
+    left join people using (agreement_ref, financial_year)
     left join outcomes using (agreement_ref, financial_year)
     left join kpis using (agreement_ref, financial_year)
     left join returns using (agreement_ref, financial_year)

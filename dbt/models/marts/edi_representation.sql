@@ -4,10 +4,11 @@
 -- suppressed, and where that leaves one suppressed cell in a characteristic the next smallest
 -- is suppressed too, so it cannot be worked out from the total).
 with demographics as (
-    select agreement_ref, financial_year, row_group as characteristic, row_label as group_name,
+    -- Each person once in the year (int_return_people_counted).
+    select agreement_ref, period as financial_year, row_group as characteristic, row_label as group_name,
            sum(value_number) as service_users
-    from {{ ref('int_provider_return_values_current') }}
-    where sheet = 'Demographics' and value_number is not null
+    from {{ ref('int_return_people_counted') }}
+    where period_type = 'year' and sheet = 'Demographics'
     group by all
 ),
 agreements as (select agreement_ref, service_name, service_category from {{ ref('int_agreements_current') }}),

@@ -1,5 +1,8 @@
 -- Each funding stream's position per financial year: allocation, committed, spent, remaining,
 -- ring-fence breaches, what may be carried forward and what must be returned, match funding.
+-- A year the ledger does not cover (no line posted in it) has no spend figure: its underspend,
+-- carry-forward and overspend are not available (null), never the whole allocation. So are they
+-- when no allocation letter for the year has landed.
 with streams as (select * from {{ ref('int_funding_streams_current') }}),
 allocations as (select stream_id, financial_year, allocation from {{ ref('int_funding_allocations_current') }}),
 allocated as (
@@ -19,6 +22,7 @@ spent as (
     from allocated join streams using (stream_id)
     group by all
 ),
+ledger_years as (select distinct financial_year from {{ ref('int_ledger_lines_deduplicated') }}),
 years as (
     select stream_id, financial_year from allocations
     union select stream_id, financial_year from spent
@@ -36,7 +40,9 @@ position as (
         streams.funder,
         cast(allocations.allocation as decimal(18, 2)) as allocation,
         cast(coalesce(committed.committed, 0) as decimal(18, 2)) as committed,
-        cast(coalesce(spent.spent, 0) as decimal(18, 2)) as spent,
+        ledger_years.financial_year is not null as ledger_covers_year,
+        cast(case when ledger_years.financial_year is not null then coalesce(spent.spent, 0) end
+             as decimal(18, 2)) as spent,
         streams.carry_forward_allowed,
         streams.match_funding_pct,
         cast(coalesce(spent.ring_fence_breach_amount, 0) as decimal(18, 2)) as ring_fence_breach_amount,
@@ -46,16 +52,21 @@ position as (
     left join allocations using (stream_id, financial_year)
     left join committed using (stream_id, financial_year)
     left join spent using (stream_id, financial_year)
+    left join ledger_years using (financial_year)
 )
 select
     position.*,
     cast(allocation - spent as decimal(18, 2)) as remaining,
     cast(allocation - committed as decimal(18, 2)) as uncommitted,
     cast(case when allocation > 0 then spent / allocation end as decimal(9, 4)) as utilisation,
-    cast(case when carry_forward_allowed and allocation > spent then allocation - spent else 0 end as decimal(18, 2))
+    -- Not available (null) when the allocation or the spend is; greatest() would skip a null.
+    cast(case when allocation is null or spent is null then null
+              when carry_forward_allowed then greatest(allocation - spent, 0) else 0 end as decimal(18, 2))
         as carry_forward,
-    cast(case when not carry_forward_allowed and allocation > spent then allocation - spent else 0 end as decimal(18, 2))
+    cast(case when allocation is null or spent is null then null
+              when not carry_forward_allowed then greatest(allocation - spent, 0) else 0 end as decimal(18, 2))
         as underspend_to_return,
-    cast(greatest(spent - coalesce(allocation, 0), 0) as decimal(18, 2)) as overspend,
+    cast(case when spent > allocation then spent - allocation when spent <= allocation then 0 end
+         as decimal(18, 2)) as overspend,
     cast(round(spent * match_funding_pct / 100, 2) as decimal(18, 2)) as match_funding_required
 from position

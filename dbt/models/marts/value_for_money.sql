@@ -12,7 +12,8 @@ provider_finance as (
     select agreement_ref, financial_year,
            sum(value_number) filter (where column_label = 'Spend this quarter') as provider_reported_spend
     from {{ ref('int_provider_return_values_current') }}
-    where sheet = 'Finance' and row_label <> 'Underspend explanation'
+    -- The spend categories only: the sheet's Total row restates them.
+    where sheet = 'Finance' and row_label not in ('Total', 'Underspend explanation')
     group by all
 ),
 costs as (

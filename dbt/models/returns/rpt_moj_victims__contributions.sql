@@ -4,13 +4,18 @@
 with ledger as ({{ ledger_contributions('moj-victims', 'half') }}),
 letters as ({{ allocation_contributions('moj-victims', 'half') }}),
 commitments as ({{ commitment_contributions('moj-victims', 'half') }}),
-activity as ({{ return_cell_contributions('moj-victims', 'half', 'Activity',
-    {'Referrals received': 'referrals_received', 'Referrals accepted': 'referrals_accepted',
-     'Service users supported': 'victims_supported'}) }}),
+activity as (
+    {{ return_cell_contributions('moj-victims', 'half', 'Activity',
+       {'Referrals received': 'referrals_received', 'Referrals accepted': 'referrals_accepted'}) }}
+    union all by name
+    -- Each victim once in the half-year (int_return_people_counted).
+    {{ return_cell_contributions('moj-victims', 'half', 'Activity',
+       {'Service users supported': 'victims_supported', 'New cases': 'victims_supported'}, people=true) }}
+),
 outcomes as ({{ return_cell_contributions('moj-victims', 'half', 'Outcomes',
     {'Service users assessed': 'assessed', 'Service users improved': 'improved'}) }}),
 demographics as ({{ return_cell_contributions('moj-victims', 'half', 'Demographics',
-    {'Service users': 'victims_supported'}) }}),
+    {'Service users': 'victims_supported', 'New service users': 'victims_supported'}, people=true) }}),
 demographic_rows as (select distinct period, row_group, row_label from demographics)
 
 select 'grant_lines' as section, stream_id as row_key, * from ledger
