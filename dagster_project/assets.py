@@ -8,8 +8,8 @@ import contextlib
 import json
 import os
 
-from dagster import (AssetExecutionContext, AssetKey, AssetSpec, Backoff, MaterializeResult, MetadataValue,
-                     RetryPolicy, asset, multi_asset)
+from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey,
+                     AssetSpec, Backoff, MaterializeResult, MetadataValue, RetryPolicy, asset, multi_asset)
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest
@@ -135,19 +135,24 @@ def pack_asset(pack: str):
     from dagster import Failure
 
     from dagster_project.packs.due import due_packs
-    from dagster_project.packs.render import PackBlocked, render_if_changed
+    from dagster_project.packs.render import PackBlocked, out_dir, read_manifest, render_if_changed
     from dagster_project.packs.spec import PACKS_DIR, load_spec
 
     latest = max((load_spec(p) for p in (PACKS_DIR / pack).glob("*.yml")), key=lambda s: s.valid_from)
     deps = [AssetKey(["returns", model]) for model in latest.models]
+    name = f"pack_{pack.replace('-', '_')}"
+    rules_check = AssetCheckSpec(
+        "funder_rules", asset=name, blocking=False,
+        description="The funder's rules the pack spec declares (overspend, forecast underspend that cannot be "
+                    "carried forward, evaluation share, match funding): a warning on the pack, never a block.")
 
-    @asset(name=f"pack_{pack.replace('-', '_')}", group_name="packs", deps=deps, kinds={"xlsx", "html", "pdf"},
+    @asset(name=name, group_name="packs", deps=deps, kinds={"xlsx", "html", "pdf"}, check_specs=[rules_check],
            description=f"{latest.title}: every period due, rendered to reports/out/<tenant>/{pack}/<period>/ "
                        "whenever what it shows changed (figures, checks, template), and only then.")
     def _pack(context: AssetExecutionContext, tenant: TenantResource) -> MaterializeResult:
         t = tenant.load()
         tenant.session(context).set_phase(f"rendering {pack}")
-        rendered, current, blocked = [], 0, []
+        rendered, current, blocked, warnings = [], 0, [], []
         for _, period in due_packs(t, pack):
             try:
                 folder = render_if_changed(t, pack, period)
@@ -158,11 +163,18 @@ def pack_asset(pack: str):
                 current += 1
             else:
                 rendered.append(str(folder))
+            manifest = read_manifest(out_dir(t.slug, pack, period)) or {}
+            warnings += [f"{period} {w['section']}: {w['message']}" for w in manifest.get("warnings", [])]
         if blocked:
             raise Failure(description=f"{len(blocked)} {pack} pack(s) blocked", metadata={"blocked": "\n\n".join(blocked)})
         return MaterializeResult(metadata={"tenant": t.slug, "packs_rendered": len(rendered), "packs_current": current,
                                            "folders": MetadataValue.md("\n".join(f"- {r}" for r in rendered)
-                                                                       or "none changed")})
+                                                                       or "none changed")},
+                                 check_results=[AssetCheckResult(
+                                     check_name="funder_rules", passed=not warnings, severity=AssetCheckSeverity.WARN,
+                                     metadata={"warnings": len(warnings),
+                                               "details": MetadataValue.md("\n".join(f"- {w}" for w in warnings)
+                                                                           or "every rule met")})])
 
     return _pack
 

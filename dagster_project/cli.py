@@ -196,7 +196,7 @@ def _refuse_unended(tenant, period: str, draft: bool) -> bool:
     """A pack is for a period that has ended before the reporting date, unless it is a draft;
     True when the pack will be a draft."""
     end = _period_end(period)
-    reporting = tenant.as_of or dt.date.today()
+    reporting = tenant.reporting_date
     if end < reporting:
         return False
     source = "as_of in its tenant.yml" if tenant.as_of else "today"

@@ -35,7 +35,7 @@ class Status:
 
 def status(tenant: Tenant, packs: bool = True) -> Status:
     """The morning's report; ``packs=False`` leaves out whether each rendered pack is current."""
-    as_of = tenant.as_of or dt.date.today()
+    as_of = tenant.reporting_date
     result = Status(tenant.slug, as_of)
     paths = TenantPaths.for_tenant(tenant.slug)
     result.last_run = run_history.last_run(paths)      # before the lock: a run starting now is then "running"

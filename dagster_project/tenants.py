@@ -70,15 +70,28 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class StreamCondition:
+    """A grant condition of a stream for one financial year (tenant.yml ``conditions``)."""
+    financial_year: str
+    match_funding_pct: Decimal | None = None     # match funding required, % of the grant spent
+    evaluation_min_pct: Decimal | None = None    # least share of spend on evaluation, %
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class FundingStream:
     id: str
     name: str
     funder: str
     ring_fence: tuple[str, ...]
     carry_forward: bool
-    match_funding_pct: Decimal
+    match_funding_pct: Decimal                   # every year's, unless a condition of the year says otherwise
     cost_centres: tuple[str, ...] = ()
     reported_in: str | None = None
+    first_year: str | None = None                # the stream exists from this financial year (None: always)
+    last_year: str | None = None                 # ... up to this one
+    match_funding_for: str | None = None         # partners' match funding for this stream of the office
+    conditions: tuple[StreamCondition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,11 @@ class Tenant:
     ledger_max_age_days: int = 45
     police_max_age_months: int = 3
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def reporting_date(self) -> dt.date:
+        """The date the warehouse reports as of: tenant.yml ``as_of``, else today."""
+        return self.as_of or dt.date.today()
 
     def plan_on(self, day: dt.date) -> Plan | None:
         return next((p for p in self.plans if p.in_force(day)), None)
@@ -313,6 +331,25 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
         for j, cat in enumerate(ring_fence):
             if cat not in categories:
                 raise r.fail(f"{where}.ring_fence[{j}]", f"{cat!r} is not a service category; expected one of: {', '.join(categories)}")
+        conditions = []
+        for year, condition in r.mapping(s.get("conditions") or {}, f"{where}.conditions").items():
+            at = f"{where}.conditions.{year}"
+            if not FINANCIAL_YEAR.match(str(year)):
+                raise r.fail(at, f"{year!r} is not a financial year like 2024-25")
+            condition = r.mapping(condition, at)
+            unknown = set(condition) - {"match_funding_pct", "evaluation_min_pct", "source"}
+            if unknown:
+                raise r.fail(at, f"unknown key(s) {', '.join(sorted(unknown))}; expected match_funding_pct, "
+                                 "evaluation_min_pct, source")
+            conditions.append(StreamCondition(
+                str(year),
+                r.decimal(condition, "match_funding_pct", at) if "match_funding_pct" in condition else None,
+                r.decimal(condition, "evaluation_min_pct", at) if "evaluation_min_pct" in condition else None,
+                r.text(condition, "source", at, required=False)))
+        first_year = r.text(s, "first_year", where, required=False, pattern=FINANCIAL_YEAR, hint="a financial year")
+        last_year = r.text(s, "last_year", where, required=False, pattern=FINANCIAL_YEAR, hint="a financial year")
+        if first_year and last_year and last_year < first_year:
+            raise r.fail(f"{where}.last_year", f"{last_year} is before first_year {first_year}")
         streams.append(FundingStream(
             id=r.text(s, "id", where, pattern=re.compile(r"^[A-Z0-9-]+$"), hint="an upper-case id like MOJ-VICTIMS-CORE"),
             name=r.text(s, "name", where), funder=r.text(s, "funder", where, choices=FUNDERS),
@@ -320,11 +357,19 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
             match_funding_pct=r.decimal(s, "match_funding_pct", where),
             cost_centres=tuple(str(c) for c in r.items(s, "cost_centres", where, required=False)),
             reported_in=r.text(s, "reported_in", where, required=False),
+            first_year=first_year, last_year=last_year,
+            match_funding_for=r.text(s, "match_funding_for", where, required=False),
+            conditions=tuple(conditions),
         ))
     if not streams:
         raise r.fail("funding_streams", "is empty; expected at least one funding stream")
     _unique(r, "funding_streams", [s.id for s in streams], "funding stream id")
     _unique(r, "funding_streams[].cost_centres", [c for s in streams for c in s.cost_centres], "cost centre")
+    ids = {s.id for s in streams}
+    for i, s in enumerate(streams):
+        if s.match_funding_for and s.match_funding_for not in ids:
+            raise r.fail(f"funding_streams[{i}].match_funding_for",
+                         f"{s.match_funding_for!r} is not a funding stream id; expected one of: {', '.join(sorted(ids))}")
 
     returns = []
     for i, ret in enumerate(r.items(doc, "returns", "", required=False)):

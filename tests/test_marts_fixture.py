@@ -9,6 +9,7 @@ ring-fence breach, a resubmitted provider return, and disclosure control.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import duckdb
@@ -26,12 +27,13 @@ LEDGER_HEADER = "Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier
 D = Decimal
 
 
-def agreement(ref, provider, category, start, end, value, funding, priorities):
+def agreement(ref, provider, category, start, end, value, funding, priorities, posts=()):
     return Agreement(ref=ref, provider=provider, service_name=f"Service {ref}", category=category, cohort="All",
                      districts=("Leeds",), agreement_type="Contract", role="Lead", procurement_route="Open tender",
                      start=start, end=end, annual_value=D(value), decision_record="DR-1", eia_done=True,
                      dpia_done=True, modern_slavery="Yes", social_value_score=8, funding=funding,
-                     priorities=priorities, kpis=[("Service users completing support", "70", "%")])
+                     priorities=priorities, kpis=[("Service users completing support", "70", "%")],
+                     posts=list(posts))
 
 
 def write(path, text: str):
@@ -50,10 +52,11 @@ def build_inbox(tenant):
         agreement("A1", charity, "victims_all_crime", dt.date(2024, 4, 1), dt.date(2026, 3, 31), "60000",
                   [("MOJ-VICTIMS-CORE", D(1))],
                   [("WY-PCP-2021", "WY21-VICTIMS", D(1)), ("WY-PCP-2024", "WY24-VICTIMS", D("0.75")),
-                   ("WY-PCP-2024", "WY24-SAFE", D("0.25"))]),
+                   ("WY-PCP-2024", "WY24-SAFE", D("0.25"))], posts=[("IDVA", D("2.5"))]),
         agreement("A2", charity, "violence_reduction", dt.date(2024, 4, 1), dt.date(2025, 3, 31), "30000",
                   [("HO-VRU", D("0.6")), ("CSF", D("0.4"))],
-                  [("WY-PCP-2021", "WY21-SAFE", D(1)), ("WY-PCP-2024", "WY24-SAFE", D(1))]),
+                  [("WY-PCP-2021", "WY21-SAFE", D(1)), ("WY-PCP-2024", "WY24-SAFE", D(1))],
+                  posts=[("ISVA", D("1"))]),
         agreement("A3", charity, "community_safety_grant", dt.date(2024, 4, 1), dt.date(2025, 3, 31), "10000",
                   [("HO-VRU", D(1))],
                   [("WY-PCP-2021", "WY21-PLACES", D(1)), ("WY-PCP-2024", "WY24-PLACES", D(1))]),
@@ -327,7 +330,10 @@ def test_vru_summary_and_spend_by_hand(marts):
     assert q3["summary:all:allocation"] == "50000.00"
     assert q3["summary:all:spend_in_period"] == "2623.45" and q3["summary:all:spend_year_to_date"] == "2623.45"
     assert D(q3["summary:all:interventions_share_year_to_date"]) == D("0.9529")     # 2500 / 2623.45 = 0.95294..
-    assert D(q3["summary:all:match_funding_required_year_to_date"]) == D("0.00")     # 0% match funding
+    # 2024-25's grant conditions (tenant.yml): match funding 30% of the grant spent, 10% on evaluation.
+    assert D(q3["summary:all:match_funding_required_year_to_date"]) == D("787.04")   # 2623.45 x 0.30 = 787.035
+    assert q3["summary:all:match_funding_year_to_date"] == "0.00"         # VRU-MATCH has no line
+    assert D(q3["summary:all:evaluation_share_year_to_date"]) == D("0")
     assert q3["spend:Core function:spend_in_period"] == "123.45"
     assert q3["spend:Interventions:spend_in_period"] == "2500.00"
     assert q3["spend:Evaluation:spend_in_period"] == "0.00"
@@ -357,3 +363,66 @@ def test_reconciliation_explains_booked_and_attributed_spend(marts):
     [(explanation,)] = rows(marts, """select explanation from returns.rpt_moj_victims__reconciliation
                                       where period = '2024-25-H2' and stream_id = 'MOJ-VICTIMS-CORE'""")
     assert explanation == "All of the spend is booked to the stream's own cost centres."
+
+
+
+def pack_manifest(tenant_slug: str, pack: str, period: str, draft: bool = False) -> dict:
+    import json
+
+    from dagster_project.packs.render import render_pack
+    folder = render_pack(load_tenant(tenant_slug), pack, period, draft=draft)
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def test_pack_warnings_by_hand(marts):
+    vru = pack_manifest("west_yorkshire", "ho-vru", "2024-25-Q3")
+    assert [(w["rule"], w["message"]) for w in vru["warnings"]] == [
+        ("evaluation_share", "Evaluation is 0.0% of spend so far this year; the grant conditions require at least "
+                             "10.0% of the year's spend on evaluation."),
+        ("match_funding", "Partners' match funding so far this year is £0.00, below the £787.04 the grant "
+                          "conditions require (30.0% of the grant spent)."),
+    ]
+    moj = pack_manifest("west_yorkshire", "moj-victims", "2024-25-H2")
+    # 100000.00 - 9666.67 forecast = 90333.33 > 5% of 100000.00; DASV and ISVA-IDVA have no letter: not judged.
+    assert [(w["rule"], w["row"]) for w in moj["warnings"]] == [("forecast_underspend", "MOJ-VICTIMS-CORE")]
+    assert moj["warnings"][0]["message"].startswith(
+        "MoJ Victims' Services Core Grant: the forecast underspend of £90,333.33 is more than 5% of the allocation "
+        "of £100,000.00")
+
+
+def test_overspend_warning_by_hand():
+    from dagster_project.packs.spec import spec_for
+    from dagster_project.packs.warnings import section_warnings
+
+    grant_lines = next(s for s in spec_for("moj-victims", "2024-25-H2").sections if s.id == "grant_lines")
+    row = {"stream_id": "S", "stream_name": "Line S", "allocation": D("1000.00"), "spend_year_to_date": D("1200.50"),
+           "forecast_underspend": D("0"), "returned_if_unspent": 1, "outside_stream_years": 0,
+           "committed": D("0")}
+    assert section_warnings(grant_lines, [row], lambda r: r["stream_id"]) == [{
+        "rule": "overspend", "section": "grant_lines", "row": "S",
+        "message": "Line S: £1,200.50 spent so far this year is more than the allocation of £1,000.00. The MoJ will "
+                   "not fund the difference; move spend to another line or stream before the return is signed."}]
+    # No allocation letter: the rule cannot be judged, so no warning (and no false comfort of 0).
+    assert section_warnings(grant_lines, [dict(row, allocation=None)], lambda r: r["stream_id"]) == []
+
+
+def test_posts_and_grant_lines_by_year(marts):
+    h2 = pack_figures("west_yorkshire", "moj-victims", "2024-25-H2")
+    # A1 funds 2.5 FTE IDVA, all from MOJ-VICTIMS-CORE; A2's ISVA post is paid by VRU and CSF: not MoJ's.
+    assert h2["posts:A1|IDVA:funded_fte"] == "2.50"
+    assert not [k for k in h2 if k.startswith("posts:A2")]
+    assert h2["posts:total:funded_fte"] == "2.50"
+    # 2024-25 has the two ring-fenced lines; the merged line exists from 2025-26 only.
+    assert "grant_lines:MOJ-ISVA-IDVA:spend_in_period" in h2
+    assert not [k for k in h2 if k.startswith("grant_lines:MOJ-RINGFENCED:")]
+    h1 = pack_figures("west_yorkshire", "moj-victims", "2025-26-H1", draft=True)
+    assert "grant_lines:MOJ-RINGFENCED:spend_in_period" in h1
+    assert not [k for k in h1 if k.startswith(("grant_lines:MOJ-DASV:", "grant_lines:MOJ-ISVA-IDVA:"))]
+
+
+def test_cover_says_reporting_date_and_load(marts):
+    manifest = pack_manifest("west_yorkshire", "moj-victims", "2024-25-H2")
+    from dagster_project.packs.render import out_dir
+    page = (out_dir("west_yorkshire", "moj-victims", "2024-25-H2") / "moj-victims.html").read_text()
+    assert f"reporting date 15 May 2025; built from load {manifest['as_of_load']}, landed " in page
+    assert ".%f" not in page and not re.search(r"landed \d+ \w+ \d{4} \d\d:\d\d:\d\d", page)

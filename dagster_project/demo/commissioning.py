@@ -95,6 +95,7 @@ class Agreement:
     funding: list[tuple[str, Decimal]] = field(default_factory=list)            # (stream id, share)
     priorities: list[tuple[str, str, Decimal]] = field(default_factory=list)    # (plan, priority, weight)
     kpis: list[tuple[str, str, str]] = field(default_factory=list)              # (kpi, target, unit)
+    posts: list[tuple[str, Decimal]] = field(default_factory=list)              # (ISVA or IDVA, FTE funded)
 
     @property
     def total_value(self) -> Decimal:
@@ -137,12 +138,27 @@ def build_commissioning(tenant: Tenant, years: list[FinancialYear], rng: random.
             modern_slavery=("Yes" if rng.random() < 0.9 else "No") if route == "Open tender" else "N/A",
             social_value_score=rng.randint(4, 10) if route == "Open tender" else None,
         ))
-    _fund(tenant, agreements, rng)
+    _fund(tenant, agreements, first_year, rng)
     _size(tenant, agreements, first_year, rng)
     for a in agreements:
         a.priorities = _weights(tenant.plans, a, rng)
         a.kpis = _kpis(a, rng)
+        a.posts = _posts(a)
     return agreements
+
+
+# What an independent sexual or domestic violence adviser post costs a provider a year, with
+# supervision and overheads: the demo's FTE funded is the agreement's value over this, in halves.
+ADVISER_POST_COST = Decimal("42000")
+
+
+def _posts(a: Agreement) -> list[tuple[str, Decimal]]:
+    """The adviser posts an ISVA or IDVA service funds (no random draw: the rest of the demo is unchanged)."""
+    kind = {"idva": "IDVA", "sexual_violence_isva": "ISVA"}.get(a.category)
+    if kind is None:
+        return []
+    halves = max(1, int((a.annual_value * 2 / ADVISER_POST_COST).to_integral_value(ROUND_HALF_UP)))
+    return [(kind, Decimal(halves) / 2)]
 
 
 def _initials(slug: str) -> str:
@@ -196,15 +212,31 @@ def _dates(category: str, first: FinancialYear, n_years: int, rng: random.Random
     return start, max(end, dt.date(first.start.year + 1, 3, 31))
 
 
-def _fund(tenant: Tenant, agreements: list[Agreement], rng: random.Random) -> None:
-    unrestricted = [s.id for s in tenant.funding_streams if not s.ring_fence]
+def _fund(tenant: Tenant, agreements: list[Agreement], first_year: FinancialYear, rng: random.Random) -> None:
+    """Each agreement paid from a stream whose ring-fence takes its category and that exists in the
+    first year (MoJ's ring-fences changed in 2025-26); partners' match funding is booked by the
+    partners' own lines (demo.finance), not agreements. Every ring-fenced stream funds something."""
+    year = first_year.label
+    live = [s for s in tenant.funding_streams if not s.match_funding_for
+            and (s.first_year or year) <= year <= (s.last_year or year)]
+    unrestricted = [s.id for s in live if not s.ring_fence]
     for a in agreements:
-        fits = [s.id for s in tenant.funding_streams if a.category in s.ring_fence]
+        fits = [s.id for s in live if a.category in s.ring_fence]
         primary = rng.choice(fits) if fits else rng.choice(unrestricted)
         if unrestricted and primary not in unrestricted and rng.random() < 0.3:
             a.funding = [(primary, Decimal("0.75")), (rng.choice(unrestricted), Decimal("0.25"))]
         else:
             a.funding = [(primary, Decimal("1"))]
+    for stream in (s for s in live if s.ring_fence):
+        if any(sid == stream.id for a in agreements for sid, _ in a.funding):
+            continue
+        counts = {}
+        for a in agreements:
+            counts[a.funding[0][0]] = counts.get(a.funding[0][0], 0) + 1
+        movable = [a for a in agreements if a.category in stream.ring_fence and len(a.funding) == 1
+                   and counts[a.funding[0][0]] > 1]
+        if movable:
+            movable[0].funding = [(stream.id, Decimal("1"))]
 
 
 TYPICAL_ANNUAL_VALUE = {

@@ -118,6 +118,7 @@ def write_register(agreements: list[Agreement], path: Path) -> Path:
         "Funding split": [(a.ref, s, float(share)) for a in agreements for s, share in a.funding],
         "Priority weights": [(a.ref, plan, prio, float(w)) for a in agreements for plan, prio, w in a.priorities],
         "KPIs": [(a.ref, k, float(tg), unit) for a in agreements for k, tg, unit in a.kpis],
+        "Funded posts": [(a.ref, kind, float(fte)) for a in agreements for kind, fte in a.posts],
     }
     wb = Workbook()
     wb.remove(wb.active)

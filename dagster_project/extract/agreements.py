@@ -24,6 +24,8 @@ KINDS = {
     "number": (NUMBER, "a number, e.g. 0.75"),
     "date": (DATE, "a date (an Excel date, or text as DD/MM/YYYY)"),
     "yes_no": (re.compile(r"^(Yes|No|N/A)$"), "Yes, No or N/A"),
+    "post_type": (re.compile(r"^(ISVA|IDVA)$"), "ISVA or IDVA"),
+    "fte": (re.compile(r"^\d+(\.\d{1,2})?$"), "full-time equivalent posts, e.g. 2.5 (at most two decimals)"),
 }
 
 
@@ -35,6 +37,7 @@ class SheetSpec:
     columns: tuple[str, ...]
     required: tuple[str, ...]
     kinds: tuple[tuple[str, str], ...] = ()     # (column, kind in KINDS)
+    optional: bool = False                        # a register without the sheet has no such rows
 
 
 REGISTER_SHEETS = (
@@ -69,6 +72,12 @@ REGISTER_SHEETS = (
               ("Agreement ref", "KPI", "Target", "Unit"),
               ("agreement_ref", "kpi", "target", "unit"),
               ("agreement_ref", "kpi"), (("target", "number"),)),
+    # Independent sexual and domestic violence adviser posts an agreement funds (the MoJ return
+    # reports them where its ring-fence for them exists). Optional: older registers have no sheet.
+    SheetSpec("Funded posts", "agreement_posts",
+              ("Agreement ref", "Post type", "FTE"),
+              ("agreement_ref", "post_type", "fte"),
+              ("agreement_ref", "post_type", "fte"), (("post_type", "post_type"), ("fte", "fte")), optional=True),
 )
 
 
@@ -78,9 +87,11 @@ def column_letter(index: int) -> str:
 
 
 def read_sheet_rows(wb, spec: SheetSpec, name: str) -> tuple[list[tuple], list[str]]:
+    if spec.sheet not in wb.sheetnames and spec.optional:
+        return [], []
     if spec.sheet not in wb.sheetnames:
         raise BadInput(name, f"no sheet named '{spec.sheet}'; the register needs sheets: "
-                             + ", ".join(s.sheet for s in REGISTER_SHEETS) + f" (found: {', '.join(wb.sheetnames)})")
+                             + ", ".join(s.sheet for s in REGISTER_SHEETS if not s.optional) + f" (found: {', '.join(wb.sheetnames)})")
     ws = wb[spec.sheet]
     rows_iter = ws.iter_rows(values_only=True)
     header = [cell_text(v) for v in next(rows_iter, ())]
@@ -139,6 +150,7 @@ def check_references(con: duckdb.DuckDBPyConnection, sheets: dict, name: str) ->
         ("agreement_funding", "agreement_ref"): ids("agreements", "agreement_ref"),
         ("agreement_priorities", "agreement_ref"): ids("agreements", "agreement_ref"),
         ("agreement_kpis", "agreement_ref"): ids("agreements", "agreement_ref"),
+        ("agreement_posts", "agreement_ref"): ids("agreements", "agreement_ref"),
     }
     config = _tenant_ids(con)
     if config:

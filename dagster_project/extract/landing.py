@@ -185,11 +185,16 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str]) -> None:
-    """Create ``raw.<table>``: the given text columns plus the provenance columns."""
+    """Create ``raw.<table>``: the given text columns plus the provenance columns. A column a newer
+    layout adds is added to an existing table (empty for the rows landed before), so an upgrade
+    never drops what was landed."""
+    columns = list(columns)
     cols = ", ".join(f'"{c}" varchar' for c in columns)
     con.execute(f"""create table if not exists raw.{table} ({cols},
         _source_file varchar not null, _source_sha256 varchar not null, _source_locator varchar not null,
         _loaded_at timestamp not null, _load_id varchar not null)""")
+    for c in columns:
+        con.execute(f'alter table raw.{table} add column if not exists "{c}" varchar')
 
 
 def ingest_files(

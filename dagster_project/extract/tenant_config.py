@@ -21,10 +21,15 @@ TABLES: dict[str, tuple[str, ...]] = {
     "tenant_plans": ("plan_id", "plan_title", "valid_from", "valid_to", "cross_cutting_themes"),
     "tenant_priorities": ("plan_id", "priority_id", "priority_name", "priority_order"),
     "tenant_funding_streams": ("stream_id", "stream_name", "funder", "ring_fence", "carry_forward",
-                               "match_funding_pct", "reported_in"),
+                               "match_funding_pct", "reported_in", "first_year", "last_year", "match_funding_for"),
+    "tenant_stream_conditions": ("stream_id", "financial_year", "match_funding_pct", "evaluation_min_pct", "source"),
     "tenant_returns": ("pack", "frequency"),
     "tenant_cost_centres": ("cost_centre", "stream_id"),
 }
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def load_config(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance) -> int:
@@ -52,9 +57,15 @@ def load_config(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance) ->
             prio_rows.append((p.id, pr.id, pr.name, str(j + 1)))
             keys.append(f"plans[{i}].priorities[{j}]")
     put("tenant_priorities", prio_rows, keys)
-    put("tenant_funding_streams", [(s.id, s.name, s.funder, "|".join(s.ring_fence), str(s.carry_forward).lower(), str(s.match_funding_pct),
-          s.reported_in) for s in tenant.funding_streams],
+    put("tenant_funding_streams", [(s.id, s.name, s.funder, "|".join(s.ring_fence), str(s.carry_forward).lower(),
+                                    str(s.match_funding_pct), s.reported_in, s.first_year, s.last_year,
+                                    s.match_funding_for) for s in tenant.funding_streams],
         [f"funding_streams[{i}]" for i in range(len(tenant.funding_streams))])
+    put("tenant_stream_conditions",
+        [(s.id, c.financial_year, _text(c.match_funding_pct), _text(c.evaluation_min_pct), c.source)
+         for s in tenant.funding_streams for c in s.conditions],
+        [f"funding_streams[{i}].conditions.{c.financial_year}"
+         for i, s in enumerate(tenant.funding_streams) for c in s.conditions])
     put("tenant_cost_centres", [(c, s.id) for s in tenant.funding_streams for c in s.cost_centres],
         [f"funding_streams[{i}].cost_centres" for i, s in enumerate(tenant.funding_streams) for _ in s.cost_centres])
     put("tenant_returns", [(r.pack, r.frequency) for r in tenant.returns],

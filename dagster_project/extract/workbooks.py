@@ -102,7 +102,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[st
     try:
         lit = prov.sql_literals()
         select = ", ".join(f'cast("{c}" as varchar)' for c in columns)
-        con.execute(f"""insert into raw.{table}
+        names = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f"""insert into raw.{table} ({names}, _source_file, _source_sha256, _source_locator,
+                                                _loaded_at, _load_id)
                         select {select}, {lit['file']}, {lit['sha']}, cast(_source_locator as varchar),
                                {lit['at']}, {lit['load']} from _incoming_rows""")
     finally:

@@ -3,7 +3,6 @@
 The periods are those the warehouse knows (``returns.rpt_reporting_periods``)."""
 from __future__ import annotations
 
-import datetime as dt
 
 import duckdb
 
@@ -21,7 +20,7 @@ PERIOD_TYPE = {"half-yearly": "half", "quarterly": "quarter", "annual": "year"}
 
 def due_packs(tenant: Tenant, pack: str | None = None) -> list[tuple[str, str]]:
     """(pack, period) pairs whose period ended on or before the tenant's reporting date."""
-    as_of = tenant.as_of or dt.date.today()
+    as_of = tenant.reporting_date
     con = warehouse.open_reader(tenant.slug)
     try:
         periods = con.execute("""select period, period_type from returns.rpt_reporting_periods

@@ -41,6 +41,39 @@ def parse(formula: str) -> ast.Expression:
     return tree
 
 
+COMPARISONS = {ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+               ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b}
+
+
+@lru_cache(maxsize=256)
+def parse_condition(condition: str) -> tuple[str, type, str]:
+    """A warning's condition: two formulas compared once (``spend > allocation``), as
+    (left formula, comparison, right formula)."""
+    try:
+        tree = ast.parse(condition, mode="eval")
+    except SyntaxError as exc:
+        raise FormulaError(f"condition {condition!r} is not a comparison: {exc.msg}") from None
+    body = tree.body
+    if not (isinstance(body, ast.Compare) and len(body.ops) == 1 and type(body.ops[0]) in COMPARISONS):
+        raise FormulaError(f"condition {condition!r}: expected one comparison (>, >=, <, <=) of two formulas")
+    left, right = ast.unparse(body.left), ast.unparse(body.comparators[0])
+    parse(left), parse(right)
+    return left, type(body.ops[0]), right
+
+
+def holds(condition: str, values: dict[str, Decimal | None]) -> bool | None:
+    """Whether the condition holds over ``values``; None when a figure it compares is not available."""
+    left, op, right = parse_condition(condition)
+    a, b = evaluate(left, values), evaluate(right, values)
+    return None if a is None or b is None else COMPARISONS[op](a, b)
+
+
+def condition_names(condition: str) -> list[str]:
+    """The names a condition reads, left side first."""
+    left, _, right = parse_condition(condition)
+    return list(dict.fromkeys(names(left) + names(right)))
+
+
 def names(formula: str) -> list[str]:
     """The names a formula reads, in the order they first appear."""
     seen: list[str] = []

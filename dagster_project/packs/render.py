@@ -26,12 +26,12 @@ import duckdb
 from dagster_project import settings, warehouse
 from dagster_project.packs import charts, formulas, gate as gate_mod
 from dagster_project.packs.spec import PackSpec, Section, spec_for
+from dagster_project.packs.warnings import NOT_AVAILABLE, format_value, section_warnings
 from dagster_project.safe_text import set_text
 from dagster_project.tenants import Tenant
 from dagster_project.xlsx_files import save_workbook
 
 MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
-NOT_AVAILABLE = "not available"
 
 
 class PackBlocked(RuntimeError):
@@ -46,6 +46,7 @@ class SectionData:
     section: Section
     rows: list[dict]
     totals: dict[str, Decimal | None] = field(default_factory=dict)
+    warnings: list[dict] = field(default_factory=list)   # the funders' rules its rows break (packs.warnings)
 
     @property
     def unavailable(self) -> list[tuple[str, str]]:
@@ -122,6 +123,8 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
     digest = inputs_digest(spec, sections, reconciliation, gate, override_reason if not gate.passed else None)
     for data in sections:
         data.totals = section_totals(data.section, data.rows)
+        data.warnings = section_warnings(data.section, data.rows,
+                                         lambda row, key=data.section.key: "|".join(str(row[k]) for k in key) or "all")
     folder = out or out_dir(tenant.slug, pack, period).with_name(period + ("_draft" if draft else ""))
     with _pack_lock(folder):
         return _render_into(folder, tenant, spec, pack, period, sections, reconciliation, gate, override_reason,
@@ -150,7 +153,8 @@ def _render_into(folder: Path, tenant: Tenant, spec: PackSpec, pack: str, period
     try:
         context = {"tenant": tenant, "spec": spec, "period": period, "sections": sections,
                    "reconciliation": reconciliation, "override_reason": override_reason if not gate.passed else None,
-                   "gate": gate, "as_of": data_as_of, "changes": [], "previous": previous, "draft": draft}
+                   "gate": gate, "as_of": data_as_of_text(tenant, inputs, data_as_of), "changes": [],
+                   "previous": previous, "draft": draft}
         context["changes"] = changed_figures(previous, figure_values(spec, sections))
         figures = write_xlsx(staging / f"{pack}.xlsx", context)
         placed = {f["id"]: f for f in figures}
@@ -180,6 +184,7 @@ def _render_into(folder: Path, tenant: Tenant, spec: PackSpec, pack: str, period
             "figures": figures,
             "previous_rendered_at": previous.get("rendered_at") if previous else None,
             "changes": context["changes"],
+            "warnings": [w for data in sections for w in data.warnings],
             "outputs": {},
         }
         for name in (f"{pack}.xlsx", f"{pack}.html", f"{pack}.pdf"):
@@ -193,6 +198,18 @@ def _render_into(folder: Path, tenant: Tenant, spec: PackSpec, pack: str, period
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def data_as_of_text(tenant: Tenant, inputs: list[tuple], loaded_at) -> str:
+    """What the cover says the figures are as of: the reporting date, and the load they were built
+    from with when it landed (to the minute, UTC)."""
+    load = max((load for *_, load in inputs if load), default=None)
+    text = f"reporting date {tenant.reporting_date:%-d %B %Y}"
+    if load:
+        text += f"; built from load {load}"
+        if loaded_at:
+            text += f", landed {loaded_at:%-d %B %Y %H:%M} UTC"
+    return text
 
 
 def built_inputs(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], object]:
@@ -238,7 +255,7 @@ def render_if_changed(tenant: Tenant, pack: str, period: str) -> Path | None:
 
 
 RENDERER_FILES = (Path(__file__), Path(__file__).with_name("charts.py"), Path(__file__).with_name("formulas.py"),
-                  settings.REPORTS_DIR / "templates" / "pack.html.j2")
+                  Path(__file__).with_name("warnings.py"), settings.REPORTS_DIR / "templates" / "pack.html.j2")
 
 
 def inputs_digest(spec: PackSpec, sections: list[SectionData], reconciliation: list[dict], gate, override) -> str:
@@ -359,12 +376,15 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
     if context["changes"]:
         lines.append(("Changed since last rendered", f"{len(context['changes'])} figure(s) differ from the rendering of "
                       f"{context['previous'].get('rendered_at')}: see the Changes sheet"))
+    lines += [(f"Warning ({w['section'].replace('_', ' ')})", w["message"])
+              for data in context["sections"] for w in data.warnings]
     if context["override_reason"]:
         lines.append(("RENDERED DESPITE FAILED CHECKS", context["override_reason"]))
         lines += [("Failed check", f) for f in context["gate"].failures]
     for r, (label, value) in enumerate(lines, start=1):
-        cover.cell(row=r, column=1, value=label).font = Font(bold=True, size=14 if r == 1 else 11,
-                                                             color="C00000" if label.startswith(("RENDERED", "DRAFT")) else None)
+        cover.cell(row=r, column=1, value=label).font = Font(
+            bold=True, size=14 if r == 1 else 11,
+            color="C00000" if label.startswith(("RENDERED", "DRAFT", "Warning")) else None)
         if value is not None:
             set_text(cover.cell(row=r, column=2), value)
     cover.column_dimensions["A"].width, cover.column_dimensions["B"].width = 34, 70
@@ -382,7 +402,7 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
                 if col.format and value is not None:
                     cell.value = float(value) if col.format in ("money", "percent", "number") else int(value)
                     cell.number_format = {"money": MONEY_FORMAT, "percent": "0.0%", "count": "#,##0",
-                                          "number": "#,##0.0"}[col.format]
+                                          "number": "#,##0.0#"}[col.format]
                     figures.append({"id": lineage_id(section_id, key, row, col.field), "sheet": ws.title,
                                     "cell": cell.coordinate, "value": str(value), "field": col.field,
                                     "key": {k: row[k] for k in key}})
@@ -418,8 +438,11 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
 
     for data in context["sections"]:
         s = data.section
-        table(wb.create_sheet(s.id.replace("_", " ").title()[:31]), s.title, s.columns, data.rows, s.key, s.id,
-              data.totals)
+        ws = wb.create_sheet(s.id.replace("_", " ").title()[:31])
+        table(ws, s.title, s.columns, data.rows, s.key, s.id, data.totals)
+        for r, w in enumerate(data.warnings, start=ws.max_row + 2):
+            ws.cell(row=r, column=1, value="Warning").font = Font(bold=True, color="C00000")
+            set_text(ws.cell(row=r, column=2), w["message"])
     from dagster_project.packs.spec import Column
     recon_columns = (Column("stream_id", "Stream"), Column("reported_spend", "Spend reported", "money"),
                      Column("ledger_spend", "Ledger spend", "money"),
@@ -466,31 +489,17 @@ def not_available(cell, col) -> None:
     cell.comment = Comment(f"Not available: {col.why_not_available}", "pccw")
 
 
-def _format(value, fmt: str | None) -> str:
-    if value is None:
-        return NOT_AVAILABLE if fmt else ""
-    if fmt == "money":
-        return f"£{value:,.2f}" if value >= 0 else f"-£{-value:,.2f}"
-    if fmt == "percent":
-        return f"{float(value) * 100:.1f}%"
-    if fmt == "count":
-        return f"{int(value):,}"
-    if fmt == "number":
-        return f"{float(value):,.1f}"
-    return str(value)
-
-
 def render_html(context: dict) -> str:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(settings.REPORTS_DIR / "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
-    env.filters["fmt"] = _format
+    env.filters["fmt"] = format_value
     images = {}
     for data in context["sections"]:
         chart = data.section.chart
         if chart and data.rows:
-            svg, alt = charts.bar_chart(data.rows, chart, _format)
+            svg, alt = charts.bar_chart(data.rows, chart, format_value)
             images[data.section.id] = {"src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
                                        "alt": alt, "title": chart["title"]}
     return env.get_template("pack.html.j2").render(**context, charts=images)

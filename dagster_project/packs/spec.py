@@ -40,6 +40,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class WarningRule:
+    """A funder's rule a row must keep: when ``when`` holds (a comparison of formulas over the
+    row's figures, ``packs.formulas``) the pack warns with ``message``, its ``{names}`` filled from
+    the row. A warning does not block the pack."""
+    id: str
+    when: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Section:
     id: str
     title: str
@@ -50,6 +60,7 @@ class Section:
     totals: tuple[str, ...] = ()
     chart: dict | None = None
     given: dict | None = None         # name -> where a non-additive value a formula reads comes from
+    warnings: tuple[WarningRule, ...] = ()
 
     @property
     def derived(self) -> dict[str, Column]:
@@ -128,9 +139,18 @@ def load_spec(path: Path) -> PackSpec:
         if "trace" in s:
             raise SpecError(f"{path}: {where}trace: figures are traced from the pack's contributions; "
                             f"remove the trace recipe (a derived figure gives a formula on its column)")
+        rules = []
+        for j, w in enumerate(s.get("warnings") or ()):
+            rule = WarningRule(need(w, "id", f"{where}warnings[{j}]."), str(need(w, "when", f"{where}warnings[{j}].")),
+                               str(need(w, "message", f"{where}warnings[{j}].")))
+            try:
+                formulas.parse_condition(rule.when)
+            except formulas.FormulaError as exc:
+                raise SpecError(f"{path}: {where}warnings[{j}].when: {exc}") from None
+            rules.append(rule)
         sections.append(Section(need(s, "id", where), need(s, "title", where), need(s, "model", where),
                                 tuple(s.get("key") or ()), tuple(columns), tuple(s.get("order") or ()),
-                                tuple(s.get("totals") or ()), s.get("chart"), s.get("given")))
+                                tuple(s.get("totals") or ()), s.get("chart"), s.get("given"), tuple(rules)))
     recon = need(doc, "reconciliation", "")
     spec = PackSpec(
         pack=need(doc, "pack", ""), title=need(doc, "title", ""), funder=need(doc, "funder", ""),

@@ -6,15 +6,22 @@
     select * from {{ ref('int_funding_streams_current') }} where reported_in = '{{ pack }}'
 {%- endmacro %}
 
+{#- Partners' match funding for the pack's streams: the streams whose match_funding_for names one. -#}
+{% macro match_funding_streams(pack) -%}
+    select * from {{ ref('int_funding_streams_current') }}
+    where match_funding_for in (select stream_id from ({{ pack_streams(pack) }}))
+{%- endmacro %}
+
 {% macro pack_agreements(pack) -%}
     select distinct funding.agreement_ref
     from {{ ref('int_agreement_funding_current') }} as funding
     join ({{ pack_streams(pack) }}) as streams using (stream_id)
 {%- endmacro %}
 
-{#- Ledger-line parts allocated to the pack's streams: each adds to spend_in_period when posted in
-    the period and to spend_year_to_date when posted from the year's start to the period's end. -#}
-{% macro ledger_contributions(pack, period_type) -%}
+{#- Ledger-line parts allocated to the pack's streams (or, match_funding=true, to the partners'
+    match-funding streams for them): each adds to spend_in_period when posted in the period and to
+    spend_year_to_date when posted from the year's start to the period's end. -#}
+{% macro ledger_contributions(pack, period_type, match_funding=false) -%}
     select
         parts.period,
         fields.field,
@@ -37,7 +44,7 @@
         parts.source_sha256,
         parts.source_locator
     from {{ ref('int_ledger_parts_by_period') }} as parts
-    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+    join ({{ match_funding_streams(pack) if match_funding else pack_streams(pack) }}) as streams using (stream_id)
     left join {{ ref('int_agreements_current') }} as agreements using (agreement_ref)
     left join {{ ref('int_plan_priorities_current') }} as priorities using (plan_id, priority_id)
     cross join (values ('spend_in_period'), ('spend_year_to_date')) as fields(field)
@@ -108,4 +115,32 @@
       and cells.column_label in ({% for header in columns %}'{{ header }}'{{ ', ' if not loop.last }}{% endfor %})
       and cells.value_number is not null
       and cells.agreement_ref in ({{ pack_agreements(pack) }})
+{%- endmacro %}
+
+
+{#- The adviser posts (ISVA, IDVA) of agreements the pack's streams fund, active in the period: each
+    post's FTE times the stream's share of the agreement adds to funded_fte. -#}
+{% macro post_contributions(pack, period_type) -%}
+    select
+        periods.period,
+        'funded_fte' as field,
+        'agreement register row' as source_kind,
+        cast(round(posts.fte * funding.share, 2) as decimal(18, 2)) as amount,
+        funding.stream_id,
+        posts.agreement_ref,
+        posts.post_type as row_label,
+        agreements.provider_name,
+        agreements.service_name,
+        posts.post_type || ' ' || posts.fte || ' FTE x share ' || funding.share || ' from ' || funding.stream_id
+            as detail,
+        posts.register_file as source_file,
+        posts.register_sha256 as source_sha256,
+        posts.register_locator as source_locator
+    from {{ ref('int_agreement_posts_current') }} as posts
+    join {{ ref('int_agreement_funding_current') }} as funding using (agreement_ref)
+    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+    join {{ ref('int_agreements_current') }} as agreements using (agreement_ref)
+    join {{ ref('int_reporting_periods') }} as periods
+        on periods.period_type = '{{ period_type }}'
+       and agreements.start_date <= periods.period_end and agreements.end_date >= periods.period_start
 {%- endmacro %}

@@ -3,6 +3,7 @@
 -- one each towards the crimes of their district and type in the quarter, or in the same quarter
 -- a year earlier.
 with ledger as ({{ ledger_contributions('ho-vru', 'quarter') }}),
+match_funding as ({{ ledger_contributions('ho-vru', 'quarter', match_funding=true) }}),
 letters as ({{ allocation_contributions('ho-vru', 'quarter') }}),
 reach as ({{ return_cell_contributions('ho-vru', 'quarter', 'Demographics', {'Service users': 'people_engaged'}) }}),
 periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
@@ -35,6 +36,12 @@ select 'summary' as section, 'all' as row_key, * from ledger
 union all by name
 select 'summary' as section, 'all' as row_key, * replace ('interventions_spend_year_to_date' as field) from ledger
 where field = 'spend_year_to_date' and vru_category = 'Interventions'
+union all by name
+select 'summary' as section, 'all' as row_key, * replace ('evaluation_spend_year_to_date' as field) from ledger
+where field = 'spend_year_to_date' and vru_category = 'Evaluation'
+union all by name
+select 'summary' as section, 'all' as row_key, * replace ('match_funding_year_to_date' as field) from match_funding
+where field = 'spend_year_to_date'
 union all by name
 select 'summary' as section, 'all' as row_key, * from letters
 union all by name

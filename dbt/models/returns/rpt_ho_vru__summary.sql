@@ -9,6 +9,8 @@ figures as (
            sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
            sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date,
            sum(amount) filter (where field = 'interventions_spend_year_to_date') as interventions_spend_year_to_date,
+           sum(amount) filter (where field = 'evaluation_spend_year_to_date') as evaluation_spend_year_to_date,
+           sum(amount) filter (where field = 'match_funding_year_to_date') as match_funding_year_to_date,
            sum(amount) filter (where field = 'people_under_25_engaged') as people_under_25_engaged,
            sum(amount) filter (where field = 'people_engaged') as people_engaged
     from {{ ref('rpt_ho_vru__contributions') }}
@@ -21,8 +23,13 @@ select
     cast(coalesce(figures.spend_in_period, 0) as decimal(18, 2)) as spend_in_period,
     cast(coalesce(figures.spend_year_to_date, 0) as decimal(18, 2)) as spend_year_to_date,
     cast(coalesce(figures.interventions_spend_year_to_date, 0) as decimal(18, 2)) as interventions_spend_year_to_date,
-    -- The pack's streams share one match-funding rate (tenant.yml); the highest is taken if not.
-    (select max(match_funding_pct) from streams) as match_funding_pct,
+    cast(coalesce(figures.evaluation_spend_year_to_date, 0) as decimal(18, 2)) as evaluation_spend_year_to_date,
+    -- Not available when no partners' match-funding stream is configured for the pack's streams.
+    cast(case when exists (select 1 from ({{ match_funding_streams('ho-vru') }}))
+              then coalesce(figures.match_funding_year_to_date, 0) end as decimal(18, 2)) as match_funding_year_to_date,
+    -- The year's grant conditions (tenant.yml); the pack's streams share them (assert_pack_streams_unambiguous).
+    conditions.match_funding_pct,
+    conditions.evaluation_min_pct,
     -- Null (not available) when no return of the services the stream funds gives an age band; under
     -- 25s are 0 when returns give age bands but none under 25.
     case when figures.people_engaged is not null
@@ -30,4 +37,10 @@ select
     cast(figures.people_engaged as bigint) as people_engaged
 from periods
 left join figures using (period)
+left join (
+    select financial_year, max(match_funding_pct) as match_funding_pct, max(evaluation_min_pct) as evaluation_min_pct
+    from {{ ref('int_funding_stream_conditions') }}
+    where stream_id in (select stream_id from streams)
+    group by all
+) as conditions using (financial_year)
 where exists (select 1 from streams)

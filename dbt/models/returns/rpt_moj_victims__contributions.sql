@@ -16,7 +16,8 @@ outcomes as ({{ return_cell_contributions('moj-victims', 'half', 'Outcomes',
     {'Service users assessed': 'assessed', 'Service users improved': 'improved'}) }}),
 demographics as ({{ return_cell_contributions('moj-victims', 'half', 'Demographics',
     {'Service users': 'victims_supported', 'New service users': 'victims_supported'}, people=true) }}),
-demographic_rows as (select distinct period, row_group, row_label from demographics)
+demographic_rows as (select distinct period, row_group, row_label from demographics),
+posts as ({{ post_contributions('moj-victims', 'half') }})
 
 select 'grant_lines' as section, stream_id as row_key, * from ledger
 union all by name
@@ -25,6 +26,8 @@ union all by name
 select 'grant_lines' as section, stream_id as row_key, * from commitments
 union all by name
 select 'spend_by_service' as section, coalesce(agreement_ref, 'UNMATCHED') as row_key, * from ledger
+union all by name
+select 'posts' as section, agreement_ref || '|' || row_label as row_key, * from posts
 union all by name
 select 'activity' as section, agreement_ref || '|' || row_label as row_key, * from activity
 union all by name

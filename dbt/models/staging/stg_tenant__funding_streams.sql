@@ -6,5 +6,8 @@ select
     cast(carry_forward as boolean) as carry_forward_allowed,
     cast(match_funding_pct as decimal(9, 4)) as match_funding_pct,
     reported_in,
+    first_year,
+    last_year,
+    match_funding_for,
     {{ provenance() }}
 from {{ source('raw', 'tenant_funding_streams') }}
