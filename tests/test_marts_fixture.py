@@ -92,6 +92,14 @@ def build_inbox(tenant):
           "a1,2024-06,West Yorkshire Police,West Yorkshire Police,-1.5,53.8,On or near X,E01011229,Leeds 001A,Burglary,,\n"
           "a2,2024-06,West Yorkshire Police,West Yorkshire Police,-1.5,53.8,On or near X,E01011229,Leeds 001A,Burglary,,\n"
           "a3,2024-06,West Yorkshire Police,West Yorkshire Police,,,No Location,,,Burglary,,\n")
+    # Robberies in April and May 2024: with June's file, police data covers 2024-25 Q1, but not the
+    # same quarter of 2023: last year's count is not available, never 0.
+    for month, crime_id in (("2024-04", "r1"), ("2024-05", "r2")):
+        write(inbox / "police" / month / f"{month}-west-yorkshire-street.csv",
+              "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+              "Last outcome category,Context\n"
+              f"{crime_id},{month},West Yorkshire Police,West Yorkshire Police,-1.5,53.8,On or near X,E01011229,"
+              "Leeds 001A,Robbery,,\n")
     supported = 12
     for name, referrals, completed in (("first", 14, "2025-01-10"), ("resubmitted", 15, "2025-01-20")):
         values = {("Activity", ("Domestic abuse",), "Service users supported"): supported,
@@ -242,8 +250,17 @@ def test_value_for_money_by_hand(marts):
 
 def test_crime_context_by_hand(marts):
     got = rows(marts, """select district_code, crime_type, crimes, population, rate_per_1000
-                         from marts.crime_context order by district_code""")
-    assert got == [("E08000035", "Burglary", 2, 1000, D("2.00")), ("UNKNOWN", "Burglary", 1, None, None)]
+                         from marts.crime_context order by district_code, crime_type""")
+    assert got == [("E08000035", "Burglary", 2, 1000, D("2.00")), ("E08000035", "Robbery", 2, 1000, D("2.00")),
+                   ("UNKNOWN", "Burglary", 1, None, None)]
+
+
+def test_vru_same_quarter_last_year_without_police_data_is_not_available(marts):
+    q1 = pack_figures("west_yorkshire", "ho-vru", "2024-25-Q1")
+    # April, May and June 2024 are covered: r1 and r2 are Leeds robberies. No 2023 data: not 0.
+    assert q1["crime_context:E08000035|Robbery:crimes_in_period"] == "2"
+    assert q1["crime_context:E08000035|Robbery:crimes_same_quarter_last_year"] is None
+    assert q1["crime_context:E08000035|Robbery:change"] is None
 
 
 def test_docs_site_builds_offline(marts, tmp_path):

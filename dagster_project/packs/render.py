@@ -440,9 +440,12 @@ def write_xlsx(path: Path, context: dict) -> list[dict]:
         s = data.section
         ws = wb.create_sheet(s.id.replace("_", " ").title()[:31])
         table(ws, s.title, s.columns, data.rows, s.key, s.id, data.totals)
-        for r, w in enumerate(data.warnings, start=ws.max_row + 2):
-            ws.cell(row=r, column=1, value="Warning").font = Font(bold=True, color="C00000")
-            set_text(ws.cell(row=r, column=2), w["message"])
+        if data.warnings:     # row 2, between the title and the header row, so the table stays a table
+            cell = ws.cell(row=2, column=1)
+            set_text(cell, "\n".join(f"Warning: {w['message']}" for w in data.warnings))
+            cell.font, cell.alignment = Font(bold=True, color="C00000"), Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=max(len(s.columns), 1))
+            ws.row_dimensions[2].height = 30 * len(data.warnings)
     from dagster_project.packs.spec import Column
     recon_columns = (Column("stream_id", "Stream"), Column("reported_spend", "Spend reported", "money"),
                      Column("ledger_spend", "Ledger spend", "money"),
