@@ -149,7 +149,13 @@ def build_commissioning(tenant: Tenant, years: list[FinancialYear], rng: random.
     for a in agreements:
         a.priorities = _weights(tenant.plans, a, rng)
         a.kpis = _kpis(a, rng)
-    agreements.append(influencing_entry(tenant, providers, first_year, len(agreements) + 1, rng))
+        if a.category == "community_safety_grant" and a.annual_value >= 60_000:
+            # A round of small community grants, held in the register as one line per round.
+            projects = max(6, int(a.annual_value / Decimal(rng.randint(6_000, 12_000))))
+            a.service_name = f"{a.service_name}s round {a.start.year}-{(a.start.year + 1) % 100:02d} ({projects} projects)"
+    influencing = influencing_entry(tenant, providers, first_year, len(agreements) + 1, rng)
+    influencing.priorities = _weights(tenant.plans, influencing, rng)
+    agreements.append(influencing)
     return agreements
 
 

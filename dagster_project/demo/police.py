@@ -114,7 +114,8 @@ def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: 
     for name, codes, people, mix in district_crime(tenant):
         areas = [r for r in lsoas if r["LAD22CD"] in codes]
         types, rates = zip(*mix)
-        districts.append((areas, types, rates, people / 1000 * sum(rates) * scale))
+        # Each district's crime drifts a little from year to year, as real series do.
+        districts.append((areas, types, rates, people / 1000 * sum(rates) * scale, rng.uniform(-0.04, 0.04)))
     force = tenant.force_reported_by[0]
     lon0, lat0 = tenant.demo.map_centre
     paths = []
@@ -124,8 +125,9 @@ def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(STREET.header)
-        for areas, types, rates, per_month in districts:
-            n = max(5, int(per_month * rng.uniform(0.9, 1.1) * summer))
+        step = (month.year - years[0].start.year) * 12 + month.month - years[0].start.month
+        for areas, types, rates, per_month, drift in districts:
+            n = max(5, int(per_month * (1 + drift) ** (step / 12) * rng.uniform(0.9, 1.1) * summer))
             for crime_type in rng.choices(types, weights=rates, k=n):
                 roll = rng.random()
                 if roll < 0.02:
