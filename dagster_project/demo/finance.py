@@ -7,7 +7,8 @@ inside one export, and a few lines with no agreement reference.
 
 Spend follows delivery, not the allocation divided by twelve: contracts invoice monthly for
 what was delivered (slow in the first quarter, catching up in the last), grants are paid
-quarterly in arrears on claims (the last quarter accrued at 31 March), and each funding stream
+quarterly, half of them in advance and half in arrears on claims (the last quarter accrued at
+31 March), and each funding stream
 ends its year where offices report theirs: an underspend of up to 8%, or now and then an
 overspend of 1% to 5% on a stream without a ring-fence. A Violence Reduction Unit grant is
 never overspent. Amounts are Decimal pence and add up exactly.
@@ -185,16 +186,19 @@ def build_ledger(tenant: Tenant, agreements: list[Agreement], years: list[Financ
 
     for a in paid:
         quarterly = a.agreement_type == "Grant"
+        in_advance = quarterly and rng.random() < 0.5
         for y in years:
             total = delivered[(a.ref, y.label)]
             months = _months_in(a, y)
             if not months or total == 0:
                 continue
-            if quarterly:
+            if in_advance:
+                _post_grant_year_in_advance(a, y, months, total, rng, post_split)
+            elif quarterly:
                 _post_grant_year(a, y, months, total, last, rng, post_split)
             else:
                 _post_contract_year(a, y, months, total, last, rng, post_split)
-        if first > a.start and a.agreement_type == "Grant" and _months_in(a, FinancialYear(first.year - 1)):
+        if first > a.start and quarterly and not in_advance and _months_in(a, FinancialYear(first.year - 1)):
             # Last year's final quarter, accrued at 31 March before these exports begin: reversed in
             # April and paid when the invoice comes, so it is no spend of this year.
             owed = (a.annual_value / 4).quantize(PENNY)
@@ -266,6 +270,19 @@ def _post_contract_year(a: Agreement, year: FinancialYear, months: list[dt.date]
         if credit:
             post_split(min(day + dt.timedelta(days=rng.randint(2, 6)), month_end(month)), a, "CRN", -credit,
                        f"Credit note: {a.service_name} {label} not delivered")
+
+
+def _post_grant_year_in_advance(a: Agreement, year: FinancialYear, months: list[dt.date], total: Decimal,
+                                rng: random.Random, post_split) -> None:
+    """A grant paid quarterly in advance, early in each quarter, on the agreed profile; a quarter
+    that delivered less is settled by a smaller payment for the last quarter."""
+    quarters: dict[int, list[dt.date]] = {}
+    for m in months:
+        quarters.setdefault(((m.month - 4) % 12) // 3, []).append(m)
+    weights = [len(ms) * rng.uniform(0.95, 1.05) * (0.8 if q == 3 else 1.0) for q, ms in sorted(quarters.items())]
+    for (q, ms), amount in zip(sorted(quarters.items()), split_weighted(total, weights)):
+        post_split(ms[0] + dt.timedelta(days=rng.randint(2, 18)), a, "INV", amount,
+                   f"{a.service_name} grant payment in advance Q{q + 1} {year.label}")
 
 
 def _post_grant_year(a: Agreement, year: FinancialYear, months: list[dt.date], total: Decimal, last: dt.date,
