@@ -101,6 +101,7 @@ class Agreement:
     funding: list[tuple[str, Decimal]] = field(default_factory=list)            # (stream id, share)
     priorities: list[tuple[str, str, Decimal]] = field(default_factory=list)    # (plan, priority, weight)
     kpis: list[tuple[str, str, str]] = field(default_factory=list)              # (kpi, target, unit)
+    grant_round: str | None = None      # a round of small grants: its name; paid on award, the rest on the final report
 
     @property
     def total_value(self) -> Decimal:
@@ -145,14 +146,15 @@ def build_commissioning(tenant: Tenant, years: list[FinancialYear], rng: random.
         ))
     _spread_grant_rounds(agreements, years)
     _fund(tenant, agreements, rng)
+    _rounds_through_the_year(tenant, agreements)
     _size(tenant, agreements, years, rng)
     for a in agreements:
         a.priorities = _weights(tenant.plans, a, rng)
         a.kpis = _kpis(a, rng)
-        if a.category == "community_safety_grant" and a.annual_value >= 60_000:
+        if a.grant_round:
             # A round of small community grants, held in the register as one line per round.
-            projects = max(6, int(a.annual_value / Decimal(rng.randint(6_000, 12_000))))
-            a.service_name = f"{a.service_name}s round {a.start.year}-{(a.start.year + 1) % 100:02d} ({projects} projects)"
+            projects = max(6, int(a.total_value / Decimal(rng.randint(6_000, 12_000))))
+            a.service_name = f"{a.service_name}s, {a.grant_round} ({projects} projects)"
     influencing = influencing_entry(tenant, providers, first_year, len(agreements) + 1, rng)
     influencing.priorities = _weights(tenant.plans, influencing, rng)
     agreements.append(influencing)
@@ -191,6 +193,24 @@ def _spread_grant_rounds(agreements: list[Agreement], years: list[FinancialYear]
     for i, a in enumerate(grants):
         year = years[i % len(years)]
         a.start, a.end = year.start, year.end
+
+
+def _rounds_through_the_year(tenant: Tenant, agreements: list[Agreement]) -> None:
+    """Grants from recovered criminal assets (POCA) go out in rounds of small awards through the
+    year, each project to be delivered by 31 March: West Yorkshire's Safer Communities Fund made
+    one round in September 2024 and another later that year (Police and Crime Plan 2024-28). In
+    each year the first such grant is the autumn round (from 1 September), the next the winter
+    round (from 1 December)."""
+    poca = {s.id for s in tenant.funding_streams if s.funder == "POCA"}
+    seen: dict[int, int] = {}
+    for a in agreements:
+        if a.category != "community_safety_grant" or a.funding[0][0] not in poca:
+            continue
+        n = seen.get(a.start.year, 0)
+        seen[a.start.year] = n + 1
+        month = (9, 12)[n % 2]
+        a.start = dt.date(a.start.year, month, 1)
+        a.grant_round = f"{a.start:%B %Y} round"
 
 
 def _initials(slug: str) -> str:

@@ -192,7 +192,9 @@ def build_ledger(tenant: Tenant, agreements: list[Agreement], years: list[Financ
             months = _months_in(a, y)
             if not months or total == 0:
                 continue
-            if in_advance:
+            if a.grant_round:
+                _post_round_year(a, y, months, total, rng, post_split)
+            elif in_advance:
                 _post_grant_year_in_advance(a, y, months, total, rng, post_split)
             elif quarterly:
                 _post_grant_year(a, y, months, total, last, rng, post_split)
@@ -270,6 +272,22 @@ def _post_contract_year(a: Agreement, year: FinancialYear, months: list[dt.date]
         if credit:
             post_split(min(day + dt.timedelta(days=rng.randint(2, 6)), month_end(month)), a, "CRN", -credit,
                        f"Credit note: {a.service_name} {label} not delivered")
+
+
+def _post_round_year(a: Agreement, year: FinancialYear, months: list[dt.date], total: Decimal,
+                     rng: random.Random, post_split) -> None:
+    """A round of small grants: most paid when the awards are made, the rest on the projects'
+    final reports, which come in April, so that part is accrued at 31 March."""
+    on_award = (total * Decimal(repr(round(rng.uniform(0.7, 0.85), 4)))).quantize(PENNY)
+    on_report = total - on_award
+    post_split(months[0] + dt.timedelta(days=rng.randint(10, 25)), a, "INV", on_award,
+               f"{a.service_name}: awards paid")
+    if on_report:
+        april = add_months(year.end, 1)
+        post_split(year.end, a, "ACR", on_report, f"Accrual {a.service_name}: final payments")
+        post_split(april, a, "REV", -on_report, f"Reverse accrual {a.service_name}: final payments")
+        post_split(april + dt.timedelta(days=rng.randint(5, 25)), a, "INV", on_report,
+                   f"{a.service_name}: final payments")
 
 
 def _post_grant_year_in_advance(a: Agreement, year: FinancialYear, months: list[dt.date], total: Decimal,
