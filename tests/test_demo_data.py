@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from dagster_project.demo.generator import generate
+from dagster_project.demo.finance import OVERSPEND, UNDERSPEND
+from dagster_project.demo.generator import demo_years, generate
+from dagster_project.demo.police import district_crime
+from dagster_project.periods import FinancialYear
 from dagster_project.extract.ledger import LEDGER
 from dagster_project.extract.police import STREET
 from dagster_project.returns import template as t
@@ -90,7 +95,7 @@ def test_ledger_exports_overlap_and_carry_reversals(wy_demo):
 
 def test_police_files_use_published_names_and_header(wy_demo):
     files = sorted((wy_demo / "police").rglob("*.csv"))
-    assert len(files) == 24
+    assert len(files) == 36   # from April of the year before the first reported year: 12 + 24 months
     for path in files:
         assert re.fullmatch(r"(\d{4}-\d{2})/\1-west-yorkshire-street\.csv", path.relative_to(wy_demo / "police").as_posix())
         assert path.read_bytes().split(b"\r\n", 1)[0].decode() == ",".join(STREET.header)
@@ -99,3 +104,142 @@ def test_police_files_use_published_names_and_header(wy_demo):
 def test_allocations_use_the_real_figures(wy_demo):
     text = (wy_demo / "funding" / "allocations_2018-19.csv").read_text()
     assert "MOJ-VICTIMS-CORE,2018-19,2672833.00" in text and "CSF,2018-19,5172840.00" in text
+
+
+@pytest.fixture(scope="module")
+def as_demo(tmp_path_factory):
+    from dagster_project.tenants import load_tenant
+    out = tmp_path_factory.mktemp("demo-as") / "inbox"
+    generate(load_tenant("avon_and_somerset"), out, seed=0, scale=SMALL_SCALE)
+    return out
+
+
+def ledger_lines(inbox: Path) -> list[dict]:
+    """Every ledger line once (the exports overlap; one export repeats a line)."""
+    seen, lines = set(), []
+    for path in sorted((inbox / "ledger").glob("*.csv")):
+        for row in csv.DictReader(io.StringIO(path.read_text())):
+            if row["Transaction ID"] not in seen:
+                seen.add(row["Transaction ID"])
+                lines.append(row)
+    return lines
+
+
+def register(inbox: Path) -> dict[str, list[tuple]]:
+    wb = load_workbook(inbox / "agreements" / "agreements_register.xlsx", read_only=True)
+    return {ws.title: [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]] for ws in wb.worksheets}
+
+
+def stream_spend(tenant, inbox: Path) -> dict[tuple[str, str], Decimal]:
+    """Spend by stream and financial year as the warehouse counts it: an agreement's lines over
+    its funding split, a line with no agreement where it was booked."""
+    split = defaultdict(dict)
+    for ref, stream, share in register(inbox)["Funding split"]:
+        split[ref][stream] = Decimal(str(share))
+    booked = {s.cost_centres[0]: s.id for s in tenant.funding_streams}
+    spend = defaultdict(Decimal)
+    for line in ledger_lines(inbox):
+        year = FinancialYear.of(dt.datetime.strptime(line["Posting Date"], "%d/%m/%Y").date()).label
+        amount = Decimal(line["Amount"])
+        for stream, share in (split[line["Agreement Ref"]].items() if line["Agreement Ref"] in split
+                              else [(booked[line["Cost Centre"]], Decimal(1))]):
+            spend[(stream, year)] += amount * share
+    return spend
+
+
+def test_monthly_spend_of_an_agreement_varies(wy_demo):
+    by_agreement = defaultdict(lambda: defaultdict(Decimal))
+    for line in ledger_lines(wy_demo):
+        if line["Agreement Ref"]:
+            by_agreement[line["Agreement Ref"]][line["Posting Date"][3:]] += Decimal(line["Amount"])
+    monthly = {ref: months for ref, months in by_agreement.items() if len(months) >= 12}
+    assert monthly
+    for ref, months in monthly.items():
+        assert len(set(months.values())) > len(months) // 2, f"{ref} spends the same most months"
+
+
+@pytest.mark.parametrize("slug", ["west_yorkshire", "avon_and_somerset"])
+def test_each_stream_ends_the_year_within_what_offices_report(slug, wy_demo, as_demo):
+    from dagster_project.tenants import load_tenant
+    tenant = load_tenant(slug)
+    spend = stream_spend(tenant, wy_demo if slug == "west_yorkshire" else as_demo)
+    allocation = {(a.stream_id, a.financial_year): a.amount for a in tenant.demo.allocations}
+    for stream in tenant.funding_streams:
+        for year in demo_years(tenant):
+            if (stream.id, year.label) not in allocation:
+                continue    # a stream year with no allocation has no band to be in
+            ratio = spend[(stream.id, year.label)] / allocation[(stream.id, year.label)]
+            may_overspend = not stream.ring_fence and stream.reported_in is None
+            low, high = 1 - Decimal("0.08"), (1 + Decimal("0.05")) if may_overspend else Decimal(1)
+            assert low <= ratio <= high, f"{stream.id} {year.label}: spent {ratio:.1%} of its allocation"
+    assert UNDERSPEND[1] <= 0.08 and OVERSPEND[1] <= 0.05
+
+
+def test_avon_and_somerset_vru_spend_is_within_its_allocation(as_demo):
+    from dagster_project.tenants import load_tenant
+    tenant = load_tenant("avon_and_somerset")
+    spend = stream_spend(tenant, as_demo)
+    for a in tenant.demo.allocations:
+        if a.stream_id == "HO-VRU":
+            assert Decimal(0) < spend[("HO-VRU", a.financial_year)] <= a.amount
+
+
+def test_each_district_has_its_own_crime_rate_and_mix(wy_demo):
+    from dagster_project.tenants import load_tenant
+    tenant = load_tenant("west_yorkshire")
+    facts = {name: (codes, people, dict(mix)) for name, codes, people, mix in district_crime(tenant)}
+    lookup = {}
+    for row in csv.DictReader(io.StringIO((wy_demo / "lookup" / "LSOA11_to_LSOA21_to_LAD22_EW_exact.csv")
+                                          .read_text(encoding="utf-8-sig"))):
+        lookup[row["LSOA11CD"]] = lookup[row["LSOA21CD"]] = row["LAD22CD"]
+    counts, types = Counter(), defaultdict(Counter)
+    files = sorted((wy_demo / "police").rglob("*.csv"))
+    for path in files:
+        for row in csv.DictReader(io.StringIO(path.read_text())):
+            counts[lookup.get(row["LSOA code"])] += 1
+            types[lookup.get(row["LSOA code"])][row["Crime type"]] += 1
+
+    def rate(name):
+        codes, people, _ = facts[name]
+        return sum(counts[c] for c in codes) / people * 1000 / len(files) / SMALL_SCALE
+
+    expected = sum(facts["Leeds"][2].values()) / sum(facts["Kirklees"][2].values())
+    assert expected > 1.2
+    assert abs(rate("Leeds") / rate("Kirklees") - expected) < 0.1
+    for name in ("Leeds", "Kirklees"):
+        assert abs(rate(name) - sum(facts[name][2].values())) / sum(facts[name][2].values()) < 0.12
+    # Mixes differ too: of the two districts whose facts differ most in their share of
+    # anti-social behaviour, the files show the same one higher, by most of the gap.
+    asb = {n: facts[n][2]["Anti-social behaviour"] / sum(facts[n][2].values()) for n in facts}
+    high, low = max(asb, key=asb.get), min(asb, key=asb.get)
+    assert asb[high] - asb[low] > 0.05
+    seen = {n: types[facts[n][0][0]]["Anti-social behaviour"] / sum(types[facts[n][0][0]].values())
+            for n in (high, low)}
+    assert seen[high] - seen[low] > (asb[high] - asb[low]) / 2
+
+
+def test_police_files_start_a_year_before_the_first_reported_year(wy_demo):
+    from dagster_project.tenants import load_tenant
+    years = demo_years(load_tenant("west_yorkshire"))
+    months = sorted(p.name for p in (wy_demo / "police").iterdir())
+    assert months[0] == f"{years[0].start.year - 1}-04" and months[-1] == f"{years[-1].end:%Y-%m}"
+
+
+def test_influencing_role_carries_no_money(wy_demo):
+    sheets = register(wy_demo)
+    influencing = [r for r in sheets["Agreements"] if r[7] == "Influencing"]
+    assert len(influencing) == 1
+    ref = influencing[0][0]
+    assert influencing[0][11] == 0 and influencing[0][12] == 0
+    assert not [r for r in sheets["Funding split"] if r[0] == ref]
+    assert not [line for line in ledger_lines(wy_demo) if line["Agreement Ref"] == ref]
+    assert not list((wy_demo / "provider_returns").rglob(f"*{ref}*"))
+    paid = [r for r in sheets["Agreements"] if r[0] != ref]
+    assert all(r[11] > 0 for r in paid)
+
+
+def test_other_tenants_are_deterministic_too(as_demo, tmp_path):
+    from dagster_project.tenants import load_tenant
+    again = tmp_path / "again"
+    generate(load_tenant("avon_and_somerset"), again, seed=0, scale=SMALL_SCALE)
+    assert tree(again) == tree(as_demo)

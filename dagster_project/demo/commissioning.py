@@ -58,8 +58,14 @@ CATEGORY_PRIORITY_WORDS = {
     "appropriate_adults": ("Complex", "Vulnerable", "Fair", "legitimacy"),
     "liaison_diversion": ("Complex", "Vulnerable", "Fair", "efficient"),
 }
+# The office's commissioning role by agreement type (the Avon and Somerset strategy's four roles).
+# A service level agreement with a council or the NHS is one the office pays into alongside them;
+# an influencing role carries no money at all (see influencing_entry), so no paid type maps to it.
 ROLE_BY_TYPE = {"Contract": "Lead", "Grant": "Facilitating", "Co-commissioning": "Co-commissioner",
-                "Service level agreement": "Influencing"}
+                "Service level agreement": "Co-commissioner", "Partnership": "Influencing"}
+# Share of a Violence Reduction Unit grant the unit spends itself (its core team and evaluation),
+# paid from the grant directly with no agreement; the rest is commissioned.
+VRU_OWN_SHARE = (Decimal("0.16"), Decimal("0.22"))
 
 
 @dataclass
@@ -96,6 +102,7 @@ class Agreement:
     priorities: list[tuple[str, str, Decimal]] = field(default_factory=list)    # (plan, priority, weight)
     kpis: list[tuple[str, str, str]] = field(default_factory=list)              # (kpi, target, unit)
     posts: list[tuple[str, Decimal]] = field(default_factory=list)              # (ISVA or IDVA, FTE funded)
+    grant_round: str | None = None      # a round of small grants: its name; paid on award, the rest on the final report
 
     @property
     def total_value(self) -> Decimal:
@@ -138,13 +145,43 @@ def build_commissioning(tenant: Tenant, years: list[FinancialYear], rng: random.
             modern_slavery=("Yes" if rng.random() < 0.9 else "No") if route == "Open tender" else "N/A",
             social_value_score=rng.randint(4, 10) if route == "Open tender" else None,
         ))
+    _spread_grant_rounds(agreements, years)
     _fund(tenant, agreements, first_year, rng)
-    _size(tenant, agreements, first_year, rng)
+    _rounds_through_the_year(tenant, agreements)
+    _size(tenant, agreements, years, rng)
     for a in agreements:
         a.priorities = _weights(tenant.plans, a, rng)
         a.kpis = _kpis(a, rng)
         a.posts = _posts(a)
+        if a.grant_round:
+            # A round of small community grants, held in the register as one line per round.
+            projects = max(6, int(a.total_value / Decimal(rng.randint(6_000, 12_000))))
+            a.service_name = f"{a.service_name}s, {a.grant_round} ({projects} projects)"
+    influencing = influencing_entry(tenant, providers, first_year, len(agreements) + 1, rng)
+    influencing.priorities = _weights(tenant.plans, influencing, rng)
+    agreements.append(influencing)
     return agreements
+
+
+def influencing_entry(tenant: Tenant, providers: list[Provider], first_year: FinancialYear, n: int,
+                      rng: random.Random) -> Agreement:
+    """A register entry where the office influences a service it does not pay for: a council's
+    domestic abuse commissioning, on whose plans the office comments and whose tender it helps
+    evaluate (the Avon and Somerset strategy's 'Influencing Commissioner'). No funding stream pays
+    for it, so it has no funding split, no value, no ledger lines and no monitoring returns."""
+    council = next((p for p in providers if p.org_type == "Council"), None)
+    if council is None:
+        district = tenant.districts[0].name
+        council = Provider(f"PRV{len(providers) + 1:03d}", f"{district} Council", "Council", None, None,
+                           (district,), "Large")
+    return Agreement(
+        ref=f"{_initials(tenant.slug)}-{first_year.start.year % 100:02d}-{n:03d}", provider=council,
+        service_name="Local authority domestic abuse commissioning (influencing)", category="domestic_abuse",
+        cohort=CATEGORY_COHORT["domestic_abuse"], districts=council.districts[:1] if council.districts else (),
+        agreement_type="Partnership", role=ROLE_BY_TYPE["Partnership"], procurement_route="Not procured",
+        start=first_year.start, end=dt.date(first_year.start.year + 3, 3, 31), annual_value=Decimal(0),
+        decision_record=f"DR-{first_year.start.year}-{rng.randint(10, 199):03d}", eia_done=True, dpia_done=False,
+        modern_slavery="N/A", social_value_score=None)
 
 
 # What an independent sexual or domestic violence adviser post costs a provider a year, with
@@ -159,6 +196,37 @@ def _posts(a: Agreement) -> list[tuple[str, Decimal]]:
         return []
     halves = max(1, int((a.annual_value * 2 / ADVISER_POST_COST).to_integral_value(ROUND_HALF_UP)))
     return [(kind, Decimal(halves) / 2)]
+
+
+def pays(a: Agreement) -> bool:
+    """Whether the office pays for the agreement (an influencing role carries no money)."""
+    return bool(a.funding) and a.annual_value > 0
+
+
+def _spread_grant_rounds(agreements: list[Agreement], years: list[FinancialYear]) -> None:
+    """Community safety grants are one-year awards made in rounds; every year has a round."""
+    grants = [a for a in agreements if a.category == "community_safety_grant"]
+    for i, a in enumerate(grants):
+        year = years[i % len(years)]
+        a.start, a.end = year.start, year.end
+
+
+def _rounds_through_the_year(tenant: Tenant, agreements: list[Agreement]) -> None:
+    """Grants from recovered criminal assets (POCA) go out in rounds of small awards through the
+    year, each project to be delivered by 31 March: West Yorkshire's Safer Communities Fund made
+    one round in September 2024 and another later that year (Police and Crime Plan 2024-28). In
+    each year the first such grant is the autumn round (from 1 September), the next the winter
+    round (from 1 December)."""
+    poca = {s.id for s in tenant.funding_streams if s.funder == "POCA"}
+    seen: dict[int, int] = {}
+    for a in agreements:
+        if a.category != "community_safety_grant" or a.funding[0][0] not in poca:
+            continue
+        n = seen.get(a.start.year, 0)
+        seen[a.start.year] = n + 1
+        month = (9, 12)[n % 2]
+        a.start = dt.date(a.start.year, month, 1)
+        a.grant_round = f"{a.start:%B %Y} round"
 
 
 def _initials(slug: str) -> str:
@@ -247,19 +315,42 @@ TYPICAL_ANNUAL_VALUE = {
 }
 
 
-def _size(tenant: Tenant, agreements: list[Agreement], first_year: FinancialYear, rng: random.Random) -> None:
-    """Typical values for the service, scaled down where a stream would be over-committed."""
+def _months_in(a: Agreement, year: FinancialYear) -> int:
+    first, last = max(a.start, year.start), min(a.end, year.end)
+    return max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
+
+
+def _size(tenant: Tenant, agreements: list[Agreement], years: list[FinancialYear], rng: random.Random) -> None:
+    """Typical values for the service, then scaled so that each stream's agreements commit most,
+    not all, of its allocation in every year (an office plans to spend its grants): between 93%
+    and 99% of it, less the part a Violence Reduction Unit spends itself. Agreements paid by two
+    streams are scaled by both, so the values are settled by a few rounds of proportional fitting."""
     for a in agreements:
         a.annual_value = Decimal(int(TYPICAL_ANNUAL_VALUE[a.category] * rng.uniform(0.6, 1.5) / 100) * 100)
-    allocation = {x.stream_id: x.amount for x in tenant.demo.allocations if x.financial_year == first_year.label}
-    for stream in tenant.funding_streams:
-        funded = [(a, share) for a in agreements for s, share in a.funding if s == stream.id]
-        committed = sum(a.annual_value * share for a, share in funded)
-        ceiling = allocation.get(stream.id, Decimal(0)) * Decimal(str(round(rng.uniform(0.85, 0.97), 3)))
-        if committed and ceiling and committed > ceiling:
-            factor = ceiling / committed
-            for a, _ in funded:
-                a.annual_value = max(Decimal(5_000), (a.annual_value * factor / 100).quantize(Decimal(1)) * 100)
+    target: dict[tuple[str, str], float] = {}
+    for x in sorted(tenant.demo.allocations, key=lambda x: (x.stream_id, x.financial_year)):
+        if x.financial_year not in {y.label for y in years}:
+            continue
+        stream = next((s for s in tenant.funding_streams if s.id == x.stream_id), None)
+        own = float(sum(VRU_OWN_SHARE) / 2) if stream is not None and stream.reported_in == "ho-vru" else 0.0
+        target[(x.stream_id, x.financial_year)] = float(x.amount) * (rng.uniform(0.93, 0.99) - own)
+    values = {a.ref: float(a.annual_value) for a in agreements}
+    cells = {key: [(a, float(share) * _months_in(a, FinancialYear.parse(key[1])) / 12)
+                   for a in agreements for s, share in a.funding if s == key[0]] for key in target}
+    for _ in range(60):
+        factors: dict[str, list[tuple[float, float]]] = {}
+        for key, members in cells.items():
+            committed = sum(values[a.ref] * w for a, w in members)
+            if committed <= 0:
+                continue
+            for a, w in members:
+                if w > 0:
+                    factors.setdefault(a.ref, []).append((values[a.ref] * w, target[key] / committed))
+        for ref, parts in factors.items():
+            weight = sum(c for c, _ in parts)
+            values[ref] *= sum(c * r for c, r in parts) / weight
+    for a in agreements:
+        a.annual_value = max(Decimal(5_000), Decimal(round(values[a.ref] / 100)) * 100)
 
 
 def _weights(plans: tuple[Plan, ...], a: Agreement, rng: random.Random) -> list[tuple[str, str, Decimal]]:

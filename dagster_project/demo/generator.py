@@ -17,14 +17,14 @@ import shutil
 from pathlib import Path
 
 from dagster_project.demo import finance, national, police, reference, returns
-from dagster_project.demo.commissioning import Agreement, build_commissioning
+from dagster_project.demo.commissioning import Agreement, build_commissioning, pays
 from dagster_project.extract.agreements import REGISTER_SHEETS
 from dagster_project.periods import FinancialYear
 from dagster_project.tenants import ConfigError, Tenant, available_tenants
 from dagster_project.xlsx_files import save_workbook
 
 STAMP = ".demo-data.json"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 NATIONAL_AGREEMENTS = 1000
 NATIONAL_PROVIDERS = 200
 
@@ -71,8 +71,9 @@ def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: floa
     }
     postings = finance.build_ledger(tenant, agreements, years, rng("ledger"))
     counts["ledger"] = len(finance.write_ledger_exports(postings, years, staging / "ledger"))
-    counts["provider_returns"] = len(returns.write_returns(tenant, agreements, years, staging / "provider_returns",
-                                                           rng("returns")))
+    # Monitoring returns come from the services the office pays for; an influencing role has none.
+    counts["provider_returns"] = len(returns.write_returns(tenant, [a for a in agreements if pays(a)], years,
+                                                           staging / "provider_returns", rng("returns")))
     if national_scale:
         counts["police"] = len(national.write_national_police(tenant, years[-1], staging / "police", seed, scale=scale))
     else:

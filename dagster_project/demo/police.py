@@ -1,6 +1,10 @@
 """Synthetic data.police.uk street-level files in the exact published layout.
 
-Crime types follow the real mix of a month of Avon and Somerset data; LSOAs are real
+Each district has its own crime rate per 1,000 residents and its own mix of crime types,
+from real data.police.uk months (``facts/district_crime.csv``, derived by
+``scripts/derive_demo_facts.py``; a district with no real file takes the nearest comparable
+district's mix, as that file says). The files start in April of the year before the first
+reported year, so comparisons with last year have data. LSOAs are real
 codes for the tenant's districts (a sample in ``facts/lsoa_sample.csv``), some given as
 2011 codes, some rows with no location, a few LSOAs outside the force area, anti-social
 behaviour with an empty Crime ID; CRLF line endings as published.
@@ -70,43 +74,79 @@ def lsoa_draw(tenant: Tenant, rng: random.Random) -> tuple[str, str]:
     return (area["LSOA11CD"], area["LSOA11NM"]) if old else (area["LSOA21CD"], area["LSOA21NM"])
 
 
+def district_crime(tenant: Tenant) -> list[tuple[str, tuple[str, ...], int, list[tuple[str, float]]]]:
+    """Per district: (name, codes, residents, [(crime type, crimes per 1,000 residents a month)]),
+    from ``facts/district_crime.csv`` (real data.police.uk months, see its ``basis`` column). A
+    district recoded since (Somerset's four districts became one) sums its old districts."""
+    rows = _facts("district_crime.csv")
+    residents = {r["lad_code"]: int(r["value"]) for r in _facts("census_districts.csv") if r["measure"] == "Age: Total"}
+    out = []
+    for d in tenant.districts:
+        codes = tuple(c for c in d.all_codes if any(r["lad_code"] == c for r in rows))
+        if not codes:
+            raise ValueError(f"no crime facts for district {d.name} ({', '.join(d.all_codes)}); "
+                             "add it to scripts/derive_demo_facts.py")
+        people = sum(residents[c] for c in codes)
+        counts: dict[str, float] = {}
+        for r in rows:
+            if r["lad_code"] in codes:
+                counts[r["crime_type"]] = counts.get(r["crime_type"], 0.0) + float(r["crimes_per_1000"]) * residents[r["lad_code"]]
+        out.append((d.name, codes, people, sorted(((t, n / people) for t, n in counts.items()), key=lambda x: (-x[1], x[0]))))
+    return out
+
+
+def police_months(years: list[FinancialYear]) -> list:
+    """Police data from April of the year before the first reported year, so the first year's
+    comparisons with last year have data, to the end of the last."""
+    month, out = add_months(years[0].start, -12), []
+    while month <= years[-1].end:
+        out.append(month)
+        month = add_months(month, 1)
+    return out
+
+
 def write_police(tenant: Tenant, years: list[FinancialYear], folder: Path, rng: random.Random,
                  scale: float) -> list[Path]:
-    inside, outside, inside_cumulative = _areas(frozenset(c for d in tenant.districts for c in d.all_codes))
-    crime_types, crime_weights = zip(*crime_mix())
-    per_month = max(20, int(tenant_population(tenant) / 1000 * CRIMES_PER_1000_PER_MONTH * scale))
+    """One street file a month; each district's crimes drawn from its own rate and mix."""
+    _, outside, _ = _areas(frozenset(c for d in tenant.districts for c in d.all_codes))
+    lsoas = _facts("lsoa_sample.csv")
+    districts = []
+    for name, codes, people, mix in district_crime(tenant):
+        areas = [r for r in lsoas if r["LAD22CD"] in codes]
+        types, rates = zip(*mix)
+        # Each district's crime drifts a little from year to year, as real series do.
+        districts.append((areas, types, rates, people / 1000 * sum(rates) * scale, rng.uniform(-0.04, 0.04)))
     force = tenant.force_reported_by[0]
     lon0, lat0 = tenant.demo.map_centre
     paths = []
-    month = years[0].start
-    while month <= years[-1].end:
+    for month in police_months(years):
         label = f"{month:%Y-%m}"
-        n = int(per_month * rng.uniform(0.9, 1.1) * (1.08 if month.month in (6, 7, 8) else 1.0))
-        types = rng.choices(crime_types, weights=crime_weights, k=n)
+        summer = 1.08 if month.month in (6, 7, 8) else 1.0
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(STREET.header)
-        for crime_type in types:
-            roll = rng.random()
-            if roll < 0.02:
-                lon = lat = code = name = ""
-                location = "No Location"
-            else:
-                area = rng.choice(outside) if roll < 0.025 and outside else \
-                    rng.choices(inside, cum_weights=inside_cumulative)[0]
-                old = area["CHGIND"] in ("U", "S") and rng.random() < 0.2
-                code = area["LSOA11CD"] if old else area["LSOA21CD"]
-                name = area["LSOA11NM"] if old else area["LSOA21NM"]
-                lon = f"{lon0 + rng.uniform(-0.35, 0.35):.6f}"
-                lat = f"{lat0 + rng.uniform(-0.2, 0.2):.6f}"
-                location = f"On or near {rng.choice(STREETS)}"
-            asb = crime_type == "Anti-social behaviour"
-            crime_id = "" if asb else f"{rng.getrandbits(256):064x}"
-            outcome = "" if asb else rng.choice(OUTCOMES["default"])
-            writer.writerow((crime_id, label, force, force, lon, lat, location, code, name, crime_type, outcome, ""))
+        step = (month.year - years[0].start.year) * 12 + month.month - years[0].start.month
+        for areas, types, rates, per_month, drift in districts:
+            n = max(5, int(per_month * (1 + drift) ** (step / 12) * rng.uniform(0.9, 1.1) * summer))
+            for crime_type in rng.choices(types, weights=rates, k=n):
+                roll = rng.random()
+                if roll < 0.02:
+                    lon = lat = code = name = ""
+                    location = "No Location"
+                else:
+                    area = rng.choice(outside) if roll < 0.025 and outside else rng.choice(areas)
+                    old = area["CHGIND"] in ("U", "S") and rng.random() < 0.2
+                    code = area["LSOA11CD"] if old else area["LSOA21CD"]
+                    name = area["LSOA11NM"] if old else area["LSOA21NM"]
+                    lon = f"{lon0 + rng.uniform(-0.35, 0.35):.6f}"
+                    lat = f"{lat0 + rng.uniform(-0.2, 0.2):.6f}"
+                    location = f"On or near {rng.choice(STREETS)}"
+                asb = crime_type == "Anti-social behaviour"
+                crime_id = "" if asb else f"{rng.getrandbits(256):064x}"
+                outcome = "" if asb else rng.choice(OUTCOMES["default"])
+                writer.writerow((crime_id, label, force, force, lon, lat, location, code, name, crime_type, outcome, ""))
         path = folder / label / f"{label}-{tenant.force_slug}-street.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(buffer.getvalue().encode("utf-8"))
         paths.append(path)
-        month = add_months(month, 1)
     return paths
