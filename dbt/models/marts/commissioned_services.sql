@@ -110,7 +110,9 @@ joined as (
         cast(coalesce(kpis.kpis_reported, 0) as integer) as kpis_reported,
         cast(coalesce(kpis.kpis_met, 0) as integer) as kpis_met,
         cast(coalesce(returns.returns_received, 0) as integer) as returns_received,
-        cast(ceil(active.months_active / 3) as integer) as returns_expected
+        -- An influencing role carries no money and no monitoring: no return is expected.
+        cast(case when active.commissioning_role = 'Influencing' then 0 else ceil(active.months_active / 3) end
+             as integer) as returns_expected
     from active
     left join funding using (agreement_ref)
     left join primary_priority using (agreement_ref, financial_year)
@@ -135,12 +137,14 @@ measured as (
 select
     measured.*,
     case
+        when commissioning_role = 'Influencing' then 'Not assessed'
         when spend_to_value_ratio < 0.75 or spend_to_value_ratio > 1.10 or kpi_attainment < 0.5
              or returns_expected - returns_received > 1 then 'Red'
         when spend_to_value_ratio < 0.90 or kpi_attainment < 0.75 or returns_received < returns_expected then 'Amber'
         else 'Green'
     end as rag_status,
     concat_ws('; ',
+        case when commissioning_role = 'Influencing' then 'influencing role: the office pays for nothing here' end,
         case when spend_to_value_ratio < 0.90 then 'spend below value' end,
         case when spend_to_value_ratio > 1.10 then 'spend above value' end,
         case when kpi_attainment < 0.75 then 'KPIs missed' end,

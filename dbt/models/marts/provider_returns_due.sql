@@ -26,6 +26,8 @@ due as (
     from agreements
     join quarters on agreements.start_date <= quarters.quarter_end and agreements.end_date >= quarters.quarter_start
     where quarters.quarter_end < {{ as_of }}
+      -- An influencing role carries no money: the office monitors nothing there.
+      and coalesce(agreements.commissioning_role, '') <> 'Influencing'
 ),
 current_returns as (
     select agreement_ref, quarter, date_completed, source_file, submissions
