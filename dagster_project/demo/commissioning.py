@@ -146,7 +146,7 @@ def build_commissioning(tenant: Tenant, years: list[FinancialYear], rng: random.
             social_value_score=rng.randint(4, 10) if route == "Open tender" else None,
         ))
     _spread_grant_rounds(agreements, years)
-    _fund(tenant, agreements, first_year, rng)
+    _fund(tenant, agreements, years, rng)
     _rounds_through_the_year(tenant, agreements)
     _size(tenant, agreements, years, rng)
     for a in agreements:
@@ -280,13 +280,14 @@ def _dates(category: str, first: FinancialYear, n_years: int, rng: random.Random
     return start, max(end, dt.date(first.start.year + 1, 3, 31))
 
 
-def _fund(tenant: Tenant, agreements: list[Agreement], first_year: FinancialYear, rng: random.Random) -> None:
+def _fund(tenant: Tenant, agreements: list[Agreement], years: list[FinancialYear], rng: random.Random) -> None:
     """Each agreement paid from a stream whose ring-fence takes its category and that exists in the
     first year (MoJ's ring-fences changed in 2025-26); partners' match funding is booked by the
-    partners' own lines (demo.finance), not agreements. Every ring-fenced stream funds something."""
-    year = first_year.label
+    partners' own lines (demo.finance), not agreements. Every ring-fenced stream funds something
+    in every year."""
+    first = years[0].label
     live = [s for s in tenant.funding_streams if not s.match_funding_for
-            and (s.first_year or year) <= year <= (s.last_year or year)]
+            and (s.first_year or first) <= first <= (s.last_year or first)]
     unrestricted = [s.id for s in live if not s.ring_fence]
     for a in agreements:
         fits = [s.id for s in live if a.category in s.ring_fence]
@@ -296,15 +297,18 @@ def _fund(tenant: Tenant, agreements: list[Agreement], first_year: FinancialYear
         else:
             a.funding = [(primary, Decimal("1"))]
     for stream in (s for s in live if s.ring_fence):
-        if any(sid == stream.id for a in agreements for sid, _ in a.funding):
-            continue
-        counts = {}
-        for a in agreements:
-            counts[a.funding[0][0]] = counts.get(a.funding[0][0], 0) + 1
-        movable = [a for a in agreements if a.category in stream.ring_fence and len(a.funding) == 1
-                   and counts[a.funding[0][0]] > 1]
-        if movable:
-            movable[0].funding = [(stream.id, Decimal("1"))]
+        for year in years:
+            def runs(a):
+                return a.start <= year.end and a.end >= year.start
+            if any(sid == stream.id and runs(a) for a in agreements for sid, _ in a.funding):
+                continue
+            counts = {}
+            for a in agreements:
+                counts[a.funding[0][0]] = counts.get(a.funding[0][0], 0) + 1
+            movable = [a for a in agreements if a.category in stream.ring_fence and len(a.funding) == 1
+                       and counts[a.funding[0][0]] > 1 and runs(a)]
+            if movable:    # the longest-running, so the stream has spend in as many years as can be
+                max(movable, key=lambda a: (a.end - a.start, a.ref)).funding = [(stream.id, Decimal("1"))]
 
 
 TYPICAL_ANNUAL_VALUE = {
