@@ -227,7 +227,8 @@ def test_suites_are_files_and_asset_checks():
 
     names = {s.name for s in load_suites("provider_return_")}
     assert names == {"provider_return_counts", "provider_return_money", "provider_return_outcomes",
-                     "provider_return_demographics", "provider_return_finance", "provider_return_kpis"}
+                     "provider_return_demographics", "provider_return_finance", "provider_return_kpis",
+                     "provider_return_activity", "provider_return_hours", "provider_return_immediate_justice"}
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys
               if key.asset_key == AssetKey(["raw", "provider_return_cells"])}
     assert names <= checks
