@@ -143,20 +143,21 @@ def immediate_justice(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
             known = [number(c) for c in columns if number(c) is not None]
             return _int(sum(known, Decimal(0))) if known else None
 
-        def place(column):
-            r = by_column.get(column)
-            return (r.cell, r.value) if r is not None else (None, None)
+        def place(first, last):
+            cells_in = [by_column[c].cell for c in (first, last) if c in by_column]
+            return ":".join(dict.fromkeys(cells_in)) or None
 
         started = total(t.IJ_WITHIN_48, t.IJ_AFTER_48)
-        checks = (
-            ("started", t.IJ_AFTER_48, {"started": started, "referrals": _int(number(t.IJ_REFERRALS))}),
-            ("finished", t.IJ_NOT_COMPLETED, {"finished": total(t.IJ_COMPLETED, t.IJ_NOT_COMPLETED),
-                                              "started_for_finished": started}),
-            ("ages", t.IJ_CHILDREN, {"adults_and_children": total(t.IJ_ADULTS, t.IJ_CHILDREN),
-                                     "started_for_ages": started}),
+        checks = (   # (rule, the cells to look at: first and last column, the two sides)
+            ("started", (t.IJ_REFERRALS, t.IJ_AFTER_48),
+             {"started": started, "referrals": _int(number(t.IJ_REFERRALS))}),
+            ("finished", (t.IJ_COMPLETED, t.IJ_NOT_COMPLETED),
+             {"finished": total(t.IJ_COMPLETED, t.IJ_NOT_COMPLETED), "started_for_finished": started}),
+            ("ages", (t.IJ_ADULTS, t.IJ_CHILDREN),
+             {"adults_and_children": total(t.IJ_ADULTS, t.IJ_CHILDREN), "started_for_ages": started}),
         )
-        for check, column, sides in checks:
-            cell, _ = place(column)
+        for check, columns, sides in checks:
+            cell = place(*columns)
             value = ", ".join(f"{k.split('_for_')[0].replace('_', ' ')} {v}" for k, v in sides.items())
             rows.append({"file": file, "sheet": t.IMMEDIATE_JUSTICE.sheet, "cell": cell, "value": value,
                          "disposal_route": route, "check": check, **sides})

@@ -7,7 +7,8 @@ with demographics as (
     select agreement_ref, financial_year, row_group as characteristic, row_label as group_name,
            sum(value_number) as service_users
     from {{ ref('int_provider_return_values_current') }}
-    where sheet = 'Demographics' and value_number is not null
+    -- "Service users" only: from PQR-2025.1 the sheet also has "New service users", a subset of them.
+    where sheet = 'Demographics' and column_label = 'Service users' and value_number is not null
     group by all
 ),
 agreements as (select agreement_ref, service_name, service_category from {{ ref('int_agreements_current') }}),
