@@ -5,7 +5,8 @@ quarter to the next, improved <= assessed, each demographic characteristic sums 
 and its new service users to the new cases, Immediate Justice starts within referrals, spend near
 budget) except in a few returns
 made wrong on purpose, as real ones are: those are later resubmitted corrected. One
-return is never sent, so the overdue list has something on it.
+return is never sent, so the overdue list has something on it. Returns are on the current template
+(PQR-2025.1), but for two of the first quarter on the earlier one (PQR-2024.2).
 """
 from __future__ import annotations
 
@@ -79,6 +80,7 @@ def within(total: int, sizes: list[int]) -> list[int]:
     whole = sum(sizes)
     if not whole:
         return [0] * len(sizes)
+    total = min(total, whole)
     parts = [total * n // whole for n in sizes]
     order = sorted(range(len(sizes)), key=lambda i: (-(total * sizes[i] % whole), i))
     left = total - sum(parts)
@@ -216,6 +218,7 @@ def write_returns(tenant: Tenant, agreements: list[Agreement], years: list[Finan
     # Made wrong on purpose and later corrected (improved > assessed; demographics not adding up),
     # and one never sent at all.
     special = dict(zip(rng.sample(range(len(planned)), 3), ("outcomes", "demographics", "never_sent")))
+    earlier_template = _on_earlier_template(tenant, planned, quarters[0], set(special))
     paths: list[Path] = []
     open_at_start: dict[str, list[int]] = {}       # each agreement's open cases by crime type, quarter to quarter
     for index, (a, q) in enumerate(planned):
@@ -224,6 +227,8 @@ def write_returns(tenant: Tenant, agreements: list[Agreement], years: list[Finan
         if kind == "never_sent":
             continue
         name = folder / q.label / f"{a.ref}_{q.label}.xlsx"
+        if index in earlier_template:
+            content.template_version = t.PREVIOUS_VERSION
         if kind:
             t.write_return(name, _spoil(content, kind))
             paths.append(name)
@@ -234,6 +239,18 @@ def write_returns(tenant: Tenant, agreements: list[Agreement], years: list[Finan
         t.write_return(name, content)
         paths.append(name)
     return paths
+
+
+def _on_earlier_template(tenant: Tenant, planned: list, first: Quarter, taken: set[int]) -> set[int]:
+    """Two returns of the first quarter sent on the earlier template (PQR-2024.2), as some providers do,
+    to show both versions load. Only for agreements no figure of a pack needs the new template's cells
+    for: not Immediate Justice (its measures by disposal route) and not funded by a stream reported in
+    the MoJ return (its unduplicated counts read New service users)."""
+    moj = {s.id for s in tenant.funding_streams if s.reported_in == "moj-victims"}
+    chosen = [i for i, (a, q) in enumerate(planned)
+              if q == first and i not in taken and a.category != t.IMMEDIATE_JUSTICE_CATEGORY
+              and not any(stream in moj for stream, _ in a.funding)]
+    return set(chosen[:2])
 
 
 def _spoil(content: t.ReturnContent, kind: str) -> t.ReturnContent:
