@@ -204,3 +204,23 @@ def test_each_measure_is_the_sum_of_the_cells_it_names(office):
         ("J1_2024-25-Q2.xlsx", f"Immediate Justice!{c}{r}") for c, r in
         sorted((c, r) for r in (4, 5, 6) for c in "CD")] + [("J2_2024-25-Q2.xlsx", "Activity!F13")]
     assert sum(a for *_, a in participants) == 23
+
+
+def test_issued_templates_have_the_sheet_only_for_immediate_justice(office, tmp_path):
+    from openpyxl import load_workbook
+
+    from dagster_project.cli import main
+    from dagster_project.returns import service
+
+    path = tmp_path / "J1.xlsx"
+    assert main(["returns", "template", "--agreement", "J1", "--quarter", "2024-25-Q4", "--out", str(path)]) == 0
+    wb = load_workbook(path)
+    assert wb.sheetnames[-1] == "Immediate Justice" and wb["Cover"]["B3"].value == "PQR-2025.1"
+    assert [c.value for c in wb["Immediate Justice"]["A"][3:6]] == list(t.DISPOSAL_ROUTES)
+    # Checked against the landed register, the same workbook without its sheet is sent back.
+    del wb["Immediate Justice"]
+    wb.save(path)
+    verdict, with_register = service.check_file(load_tenant("west_yorkshire"), path, today=dt.date(2025, 5, 15))
+    assert with_register and verdict.rejected
+    assert any(p.sheet == "Immediate Justice" and "J1 is an Immediate Justice agreement" in p.rule
+               for p in verdict.errors)
