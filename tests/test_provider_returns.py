@@ -320,6 +320,13 @@ def test_immediate_justice_rules(ij_good, changes, place, words):
     assert words in verdict.errors[0].rule
 
 
+def test_immediate_justice_sheet_left_blank(ij_good):
+    blank = {f"Immediate Justice!{c}{r}": None for c in "BCDEFGHIJK" for r in (4, 5, 6)}
+    verdict = ij_check(edit(ij_good, blank))
+    assert places(verdict, "error") == ["Immediate Justice!B4:K6"]
+    assert "No Immediate Justice figures are entered" in verdict.errors[0].rule
+
+
 def test_immediate_justice_rule_names_both_sides(ij_good):
     verdict = ij_check(edit(ij_good, {"Immediate Justice!B4": 7}))
     assert verdict.errors[0].value == "started 8, referrals 7"

@@ -173,6 +173,11 @@ def _completeness_problems(rows: list[tuple], cover: dict) -> list[Problem]:
         problems.append(error(t.ACTIVITY.sheet, f"{supported[0][1]}:{supported[-1][1]}", None,
                               "No service users supported are entered",
                               "Enter the number of people supported in each row (0 where none)."))
+    ij = [r for r in rows if r[0] == t.IMMEDIATE_JUSTICE.sheet]
+    if ij and all(r[5] is None for r in ij):
+        problems.append(error(t.IMMEDIATE_JUSTICE.sheet, f"{ij[0][1]}:{ij[-1][1]}", None,
+                              "No Immediate Justice figures are entered",
+                              "Enter the quarter's figures for each disposal route (0 where none)."))
     for label in ("Completed by", "Date completed"):
         cell, value = cover.get(label, (None, None))
         if cell and value is None:
