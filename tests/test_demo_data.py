@@ -72,10 +72,17 @@ def test_returns_include_resubmissions_of_faulty_returns(wy_demo):
 def test_return_workbook_layout(wy_demo):
     path = next((wy_demo / "provider_returns").rglob("*.xlsx"))
     wb = load_workbook(path)
-    assert wb.sheetnames == list(t.SHEETS)
-    assert wb["Cover"]["B3"].value == t.TEMPLATE_VERSION
+    # An Immediate Justice agreement's return has one more sheet at the end.
+    assert wb.sheetnames in (list(t.SHEETS), [*t.SHEETS, t.IMMEDIATE_JUSTICE.sheet])
+    assert wb["Cover"]["B3"].value in t.ACCEPTED_VERSIONS
     assert wb["Activity"].protection.sheet is True
     assert wb["Activity"]["B4"].protection.locked is False and wb["Activity"]["A4"].protection.locked is True
+
+
+def test_returns_on_both_template_versions(wy_demo):
+    versions = Counter(load_workbook(p, read_only=True)["Cover"]["B3"].value
+                       for p in (wy_demo / "provider_returns").rglob("*.xlsx"))
+    assert versions[t.PREVIOUS_VERSION] == 2 and versions[t.TEMPLATE_VERSION] > 100
 
 
 def test_ledger_exports_overlap_and_carry_reversals(wy_demo):

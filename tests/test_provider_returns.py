@@ -227,7 +227,212 @@ def test_suites_are_files_and_asset_checks():
 
     names = {s.name for s in load_suites("provider_return_")}
     assert names == {"provider_return_counts", "provider_return_money", "provider_return_outcomes",
-                     "provider_return_demographics", "provider_return_finance", "provider_return_kpis"}
+                     "provider_return_demographics", "provider_return_finance", "provider_return_kpis",
+                     "provider_return_activity", "provider_return_hours", "provider_return_immediate_justice"}
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys
               if key.asset_key == AssetKey(["raw", "provider_return_cells"])}
     assert names <= checks
+
+
+# --- Template PQR-2025.1: the Immediate Justice sheet, new service users, the counting rule, and the
+# --- window in which PQR-2024.2 is still accepted.
+
+IJ_CATEGORIES = {"A1": "immediate_justice"}
+# Typed by hand: (referrals, within 48h, after 48h, completed, did not complete, adults, children, hours,
+# victims consulted, victims offered restorative contact) per disposal route, rows 4 to 6, columns B to K.
+IJ_FIGURES = {
+    "Community resolution": (10, 6, 2, 5, 1, 6, 2, 37.5, 4, 2),
+    "Outcome 22 (deferred prosecution)": (5, 3, 1, 3, 0, 4, 0, 24, 2, 1),
+    "Conditional caution": (3, 1, 1, 1, 1, 2, 0, 8, 1, 0),
+}
+
+
+def ij_agreement():
+    provider = Provider("P2", "Reparation CIC", "CIC", None, "01234567", ("Leeds",), "Small")
+    return Agreement("A1", provider, "Immediate Justice", "immediate_justice", "People who commit anti-social behaviour",
+                     ("Leeds",), "Contract", "Lead", "Open tender", dt.date(2024, 4, 1), dt.date(2026, 3, 31),
+                     Decimal("80000"), "DR-2", True, True, "Yes", 7, [("HO-IJ", Decimal(1))], [],
+                     [("Hours of reparation completed", "300", "hours")])
+
+
+@pytest.fixture
+def ij_good(tmp_path, tenant):
+    content = fill(tenant, ij_agreement(), Quarter.parse("2024-25-Q3"), random.Random(5))
+    assert content.immediate_justice
+    values = dict(content.values)
+    for route, figures in IJ_FIGURES.items():
+        for column, n in zip(t.IMMEDIATE_JUSTICE.values, figures):
+            values[(t.IMMEDIATE_JUSTICE.sheet, (route,), column)] = n
+    content.values, content.underspend_explanation = values, "Staff vacancy"
+    path = tmp_path / "A1_2024-25-Q3.xlsx"
+    t.write_return(path, content)
+    return path
+
+
+def ij_check(path, categories=IJ_CATEGORIES):
+    [verdict] = validate([(path, path.name)], REGISTER, TODAY, categories=categories)
+    return verdict
+
+
+def test_immediate_justice_return_round_trips(ij_good):
+    from dagster_project.extract.provider_returns import read_cells
+    wb = load_workbook(ij_good)
+    assert wb.sheetnames == [*t.SHEETS, "Immediate Justice"] and wb["Cover"]["B3"].value == "PQR-2025.1"
+    assert wb["Immediate Justice"]["B4"].protection.locked is False
+    assert any("Immediate Justice" in str(c.value) for c in wb["Guidance"]["A"])
+    verdict = ij_check(ij_good)
+    assert verdict.status == "accepted", [p.sentence() for p in verdict.problems]
+    rows, locators = read_cells(ij_good, ij_good.name)
+    ij = {r[1]: r for r in rows if r[0] == "Immediate Justice"}
+    assert len(ij) == 30                          # 3 disposal routes x 10 columns, one row per cell
+    assert ij["B4"] == ("Immediate Justice", "B4", None, "Community resolution", "Referrals received", "10")
+    assert ij["C4"][4:] == ("Started within 48 hours", "6")
+    assert ij["I4"][3:] == ("Community resolution", "Hours of reparation delivered", "37.5")
+    assert ij["D5"][3:] == ("Outcome 22 (deferred prosecution)", "Started after 48 hours", "1")
+    assert ij["H6"][3:] == ("Conditional caution", "Children (under 18)", "0")
+    assert ij["K4"][4:] == ("Victims who took part in or were offered restorative contact", "2")
+    assert "Immediate Justice!K6" in locators
+    # Hand-added: started 6+2, 3+1, 1+1 = 14 of 18 referrals; hours 37.5 + 24 + 8 = 69.5.
+    numbers = {(r[3], r[4]): Decimal(r[5]) for r in ij.values()}
+    assert sum(numbers[(route, c)] for route in IJ_FIGURES for c in ("Started within 48 hours",
+                                                                        "Started after 48 hours")) == 14
+    assert sum(numbers[(route, "Hours of reparation delivered")] for route in IJ_FIGURES) == Decimal("69.5")
+    # New service users sit beside service users on Demographics, in column D.
+    demographics = {(r[2], r[3], r[4]): r[1] for r in rows if r[0] == "Demographics"}
+    assert demographics[("Sex", "Female", "Service users")] == "C13"
+    assert demographics[("Sex", "Female", "New service users")] == "D13"
+
+
+@pytest.mark.parametrize("changes, place, words", [
+    # started 6 + 2 = 8 > referrals 7
+    ({"Immediate Justice!B4": 7}, "Immediate Justice!B4:D4", "cannot be more than referrals received"),
+    # completed 5 + did not complete 4 = 9 > started 8
+    ({"Immediate Justice!F4": 4}, "Immediate Justice!E4:F4", "Completed plus did not complete cannot be more"),
+    # adults 6 + children 3 = 9, started 8
+    ({"Immediate Justice!H4": 3}, "Immediate Justice!G4:H4", "Adults plus children (under 18) must add up"),
+    ({"Immediate Justice!I5": -2}, "Immediate Justice!I5", "Hours of reparation must be a number of hours"),
+    ({"Immediate Justice!J5": 1.5}, "Immediate Justice!J5", "whole numbers"),
+])
+def test_immediate_justice_rules(ij_good, changes, place, words):
+    verdict = ij_check(edit(ij_good, changes))
+    assert verdict.status == "rejected"
+    assert [p.place for p in verdict.errors] == [place], [p.sentence() for p in verdict.problems]
+    assert words in verdict.errors[0].rule
+
+
+def test_immediate_justice_sheet_left_blank(ij_good):
+    blank = {f"Immediate Justice!{c}{r}": None for c in "BCDEFGHIJK" for r in (4, 5, 6)}
+    verdict = ij_check(edit(ij_good, blank))
+    assert places(verdict, "error") == ["Immediate Justice!B4:K6"]
+    assert "No Immediate Justice figures are entered" in verdict.errors[0].rule
+
+
+def test_immediate_justice_rule_names_both_sides(ij_good):
+    verdict = ij_check(edit(ij_good, {"Immediate Justice!B4": 7}))
+    assert verdict.errors[0].value == "started 8, referrals 7"
+    assert "Immediate Justice!B4:D4 (found: 'started 8, referrals 7')" in verdict.errors[0].sentence()
+
+
+def test_immediate_justice_agreement_without_the_sheet_is_refused(ij_good):
+    wb = load_workbook(ij_good)
+    del wb["Immediate Justice"]
+    wb.save(ij_good)
+    verdict = ij_check(ij_good)
+    assert verdict.status == "rejected" and places(verdict, "error") == ["Immediate Justice"]
+    assert "A1 is an Immediate Justice agreement" in verdict.errors[0].rule
+    assert "must have the 'Immediate Justice' sheet" in verdict.errors[0].rule
+    # Offline, without the register, nothing can be said about it.
+    assert ij_check(ij_good, categories=None).status == "accepted"
+
+
+def test_immediate_justice_sheet_on_another_agreement_is_refused(ij_good):
+    verdict = ij_check(ij_good, categories={"A1": "victims_all_crime"})
+    assert places(verdict, "error") == ["Immediate Justice"] and "not an Immediate Justice" in verdict.errors[0].rule
+
+
+def test_a_non_immediate_justice_return_has_no_such_sheet(good):
+    assert "Immediate Justice" not in load_workbook(good).sheetnames
+    assert check(good).status == "accepted"
+    [verdict] = validate([(good, good.name)], REGISTER, TODAY, categories={"A1": "domestic_abuse"})
+    assert verdict.status == "accepted"
+
+
+def test_new_cases_more_than_supported(good):
+    ws = load_workbook(good)["Activity"]
+    assert ws["D3"].value == "New cases" and ws["F3"].value == "Service users supported"
+    supported = ws["F4"].value
+    verdict = check(edit(good, {"Activity!D4": supported + 1}))
+    assert "Activity!D4" in places(verdict, "error")
+    [problem] = [p for p in verdict.errors if p.place == "Activity!D4"]
+    assert "New cases cannot be more than Service users supported" in problem.rule
+
+
+def test_new_service_users_not_adding_up_to_new_cases(good):
+    wb = load_workbook(good)
+    assert wb["Demographics"]["D3"].value == "New service users" and wb["Demographics"]["B13"].value == "Female"
+    new_cases = sum(wb["Activity"][f"D{r}"].value for r in range(4, 4 + len(t.CRIME_TYPES)))
+    female_new = wb["Demographics"]["D13"].value
+    verdict = check(edit(good, {"Demographics!D13": female_new + 2}))
+    assert places(verdict, "error") == ["Demographics!D13:D15"]
+    assert verdict.errors[0].value == f"Sex new service users add up to {new_cases + 2}"
+    assert "'New service users' must add up to the New cases total" in verdict.errors[0].rule
+
+
+def test_demo_returns_follow_the_counting_rule(tenant):
+    """Open at the start of a quarter = supported - closed the quarter before; supported = open + new."""
+    agreement = ij_agreement()
+    carried: dict = {}
+    quarters = [fill(tenant, agreement, Quarter.parse(q), random.Random(9), carried)
+                for q in ("2024-25-Q1", "2024-25-Q2")]
+    for crime in t.CRIME_TYPES:
+        first, second = ({c: v for (s, labels, c), v in q.values.items() if s == "Activity" and labels == (crime,)}
+                         for q in quarters)
+        open_q2 = first["Service users supported"] - first["Closed cases"]
+        assert second["Service users supported"] == open_q2 + second["New cases"]
+        assert second["New cases"] <= second["Service users supported"]
+
+
+def test_children_and_young_people_services_are_mostly_under_18(tenant):
+    provider = Provider("P3", "Youth Trust", "Charity", "1000003", None, ("Leeds",), "Small")
+    agreement = Agreement("Y1", provider, "Youth work", "violence_reduction", "Young people at risk of serious violence",
+                          ("Leeds",), "Grant", "Lead", "Open tender", dt.date(2024, 4, 1), dt.date(2026, 3, 31),
+                          Decimal("200000"), "DR-3", True, True, "Yes", 7, [("HO-VRU", Decimal(1))], [], [])
+    for seed in range(5):
+        values = fill(tenant, agreement, Quarter.parse("2024-25-Q2"), random.Random(seed)).values
+        ages = {g: values[("Demographics", ("Age band", g), "Service users")] for g in t.DEMOGRAPHICS["Age band"]}
+        assert ages["Under 18"] >= 0.7 * sum(ages.values()), ages
+
+
+def test_previous_template_accepted_within_its_window(tmp_path, tenant):
+    from dagster_project.extract.provider_returns import read_cells
+    content = fill(tenant, ij_agreement(), Quarter.parse("2024-25-Q4"), random.Random(4))
+    content.template_version, content.underspend_explanation = "PQR-2024.2", "Staff vacancy"
+    path = tmp_path / "A1_2024-25-Q4_old.xlsx"
+    t.write_return(path, content)
+    wb = load_workbook(path)
+    assert "Immediate Justice" not in wb.sheetnames and wb["Demographics"]["D3"].value is None
+    verdict = ij_check(path)      # an Immediate Justice agreement, on the template of its time: no sheet needed
+    assert verdict.status == "accepted", [p.sentence() for p in verdict.problems]
+    rows, _ = read_cells(path, path.name)
+    assert not [r for r in rows if r[4] == "New service users" or r[0] == "Immediate Justice"]
+    assert ("Demographics", "C13", "Sex", "Female", "Service users") in {r[:5] for r in rows}
+
+
+def test_previous_template_refused_outside_its_window(tmp_path, tenant):
+    content = fill(tenant, ij_agreement(), Quarter.parse("2025-26-Q1"), random.Random(4))
+    content.template_version, content.underspend_explanation = "PQR-2024.2", "Staff vacancy"
+    path = tmp_path / "A1_2025-26-Q1_old.xlsx"
+    t.write_return(path, content)
+    verdict = ij_check(path)
+    assert verdict.status == "rejected" and places(verdict, "error") == ["Cover!B3"]
+    rule = verdict.errors[0].rule
+    assert "A1_2025-26-Q1_old.xlsx" in rule and "Cover!B3" in rule
+    assert "PQR-2024.2" in rule and "quarters up to 2024-25-Q4" in rule and "not for 2025-26-Q1" in rule
+    assert "PQR-2025.1" in verdict.errors[0].fix
+
+
+def test_dbt_knows_the_template_immediate_justice_rows_and_columns():
+    from dagster_project import settings
+    macro = (settings.DBT_DIR / "macros" / "immediate_justice.sql").read_text()
+    for text in (*t.DISPOSAL_ROUTES, *t.IMMEDIATE_JUSTICE.values, t.IMMEDIATE_JUSTICE.sheet):
+        assert f"'{text}'" in macro, text

@@ -120,16 +120,17 @@ def tiny_warehouse(tenant, texts: dict[str, str]) -> None:
         con.execute("create schema raw")
         con.execute("""create table returns.rpt_provider_return__agreements
                        (agreement_ref varchar, provider_name varchar, service_name varchar, start_date date,
-                        end_date date)""")
-        con.execute("insert into returns.rpt_provider_return__agreements values (?, ?, ?, ?, ?)",
+                        end_date date, service_category varchar)""")
+        con.execute("insert into returns.rpt_provider_return__agreements values (?, ?, ?, ?, ?, 'domestic_abuse')",
                     [texts["ref"], texts["provider"], texts["service"], START, END])
         con.execute("""create table returns.rpt_provider_return__kpis
                        (agreement_ref varchar, kpi varchar, target decimal(18, 4), unit varchar)""")
         con.execute("insert into returns.rpt_provider_return__kpis values (?, ?, 90, '%')",
                     [texts["ref"], texts["kpi"]])
         con.execute("""create table raw.agreements (agreement_ref varchar, start_date varchar, end_date varchar,
-                       _source_sha256 varchar, _loaded_at timestamp, _source_file varchar)""")
-        con.execute("insert into raw.agreements values (?, '2024-04-01', '2026-03-31', 'x', ?, 'agreements.xlsx')",
+                       service_category varchar, _source_sha256 varchar, _loaded_at timestamp, _source_file varchar)""")
+        con.execute("""insert into raw.agreements
+                       values (?, '2024-04-01', '2026-03-31', 'domestic_abuse', 'x', ?, 'agreements.xlsx')""",
                     [texts["ref"], dt.datetime(2024, 4, 2)])
     finally:
         con.close()

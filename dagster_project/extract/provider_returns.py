@@ -28,10 +28,6 @@ def read_cells(path: Path, name: str) -> tuple[list[tuple], list[str]]:
         if t.COVER_SHEET not in wb.sheetnames:
             raise BadInput(name, f"there is no Cover sheet: this does not look like the quarterly monitoring return "
                                  f"template (sheets found: {', '.join(wb.sheetnames)})")
-        missing = [s for s in t.SHEETS if s != "Guidance" and s not in wb.sheetnames]
-        if missing:
-            raise BadInput(name, f"missing sheet(s): {', '.join(missing)}; sheets must not be renamed or removed "
-                                 f"(sheets found: {', '.join(wb.sheetnames)})")
         rows: list[tuple] = []
         cover = wb[t.COVER_SHEET]
         for offset, values in enumerate(cover.iter_rows(min_row=t.COVER_FIRST_ROW, max_row=t.COVER_FIRST_ROW + 20,
@@ -42,7 +38,17 @@ def read_cells(path: Path, name: str) -> tuple[list[tuple], list[str]]:
                 rows.append((t.COVER_SHEET, f"B{t.COVER_FIRST_ROW + offset}", None, label.strip(), "Value", value))
         if not any(r[3] == "Agreement reference" for r in rows):
             raise BadInput(name, "the Cover sheet has no 'Agreement reference' in column A", f"{t.COVER_SHEET}!A4")
-        for grid in t.GRIDS:
+        # The version on the cover says which layout to read (an unknown one is read as the current
+        # template; validation refuses the version). The Immediate Justice sheet is read when present:
+        # whether the agreement needs it is the validation's question, with the register to hand.
+        version = next((r[5] for r in rows if r[3] == "Template version"), None)
+        grids = t.grids(version, immediate_justice=t.IMMEDIATE_JUSTICE.sheet in wb.sheetnames)
+        required = [g.sheet for g in grids if g is not t.IMMEDIATE_JUSTICE]
+        missing = [s for s in required if s not in wb.sheetnames]
+        if missing:
+            raise BadInput(name, f"missing sheet(s): {', '.join(missing)}; sheets must not be renamed or removed "
+                                 f"(sheets found: {', '.join(wb.sheetnames)})")
+        for grid in grids:
             rows += _grid_cells(wb[grid.sheet], grid, name)
         return rows, [f"{r[0]}!{r[1]}" for r in rows]
     finally:
@@ -97,6 +103,16 @@ def register_dates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[dt.date, d
     return {ref: (start, end) for ref, start, end in rows if start and end}
 
 
+def register_categories(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each agreement's service category, from the latest agreements register loaded."""
+    rows = con.execute("""
+        select agreement_ref, service_category
+        from raw.agreements
+        qualify _source_sha256 = first_value(_source_sha256) over (order by _loaded_at desc, _source_file desc)
+    """).fetchall()
+    return {ref: category for ref, category in rows if ref}
+
+
 class ReturnScreen:
     """Validates a batch of new returns before loading (see ``landing.Screen``) and keeps the feedback."""
 
@@ -107,7 +123,7 @@ class ReturnScreen:
     def screen(self, con, files):
         from dagster_project.returns.validation import validate
 
-        verdicts = validate(files, register_dates(con), self.today)
+        verdicts = validate(files, register_dates(con), self.today, categories=register_categories(con))
         self.verdicts = {v.file: v for v in verdicts}
         return self.verdicts
 

@@ -43,7 +43,13 @@ def _values_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def counts(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
-    return _values_as_text(cells[cells["sheet"].isin(["Activity", "Outcomes", "Demographics"])])
+    people = cells["sheet"].isin(["Activity", "Outcomes", "Demographics"]) | (
+        (cells["sheet"] == t.IMMEDIATE_JUSTICE.sheet) & (cells["column_label"] != t.IJ_HOURS))
+    return _values_as_text(cells[people])
+
+
+def hours(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
+    return _values_as_text(cells[(cells["sheet"] == t.IMMEDIATE_JUSTICE.sheet) & (cells["column_label"] == t.IJ_HOURS)])
 
 
 def money(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
@@ -64,23 +70,100 @@ def outcomes(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
         {"assessed": "float64", "improved": "float64"})
 
 
+def _activity_total(cells: pd.DataFrame, column: str) -> pd.Series:
+    """Per file, the Activity sheet's column summed over crime types (None where every cell is blank)."""
+    frame = cells[(cells["sheet"] == "Activity") & (cells["column_label"] == column)]
+
+    def total(values):
+        known = [x for x in values if x is not None]
+        return _int(sum(known, Decimal(0))) if known else None
+    return frame.groupby("file")["number"].apply(total)
+
+
 def demographics(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
-    supported = (cells[(cells["sheet"] == "Activity") & (cells["column_label"] == "Service users supported")]
-                 .groupby("file")["number"].apply(lambda s: _int(sum((x for x in s if x is not None), Decimal(0)))))
+    """One row per return, characteristic and column: "Service users" adds up to the service users
+    supported, "New service users" (PQR-2025.1) to the New cases; each pair sits in its own columns."""
+    supported = _activity_total(cells, "Service users supported")
+    new_cases = _activity_total(cells, "New cases")
     rows = []
     frame = cells[cells["sheet"] == "Demographics"]
-    for (file, characteristic), group in frame.groupby(["file", "row_group"], sort=False):
+    for (file, characteristic, column), group in frame.groupby(["file", "row_group", "column_label"], sort=False):
         numbers = [x for x in group["number"] if x is not None]
         cells_in = list(group["cell"])
-        rows.append({"file": file, "sheet": "Demographics",
-                     "cell": f"{cells_in[0]}:{cells_in[-1]}" if len(cells_in) > 1 else cells_in[0],
-                     "value": f"{characteristic} adds up to {_int(sum(numbers, Decimal(0)))}",
-                     "characteristic": characteristic,
-                     "characteristic_total": _int(sum(numbers, Decimal(0))) if numbers else None,
-                     "service_users_supported": supported.get(file)})
-    return pd.DataFrame(rows, columns=["file", "sheet", "cell", "value", "characteristic", "characteristic_total",
+        total = _int(sum(numbers, Decimal(0))) if numbers else None
+        row = {"file": file, "sheet": "Demographics",
+               "cell": f"{cells_in[0]}:{cells_in[-1]}" if len(cells_in) > 1 else cells_in[0],
+               "characteristic": characteristic, "column": column}
+        if column == t.NEW_SERVICE_USERS:
+            row.update(value=f"{characteristic} new service users add up to {_int(sum(numbers, Decimal(0)))}",
+                       new_users_total=total, new_cases=new_cases.get(file))
+        else:
+            row.update(value=f"{characteristic} adds up to {_int(sum(numbers, Decimal(0)))}",
+                       characteristic_total=total, service_users_supported=supported.get(file))
+        rows.append(row)
+    columns = ["file", "sheet", "cell", "value", "characteristic", "column", "characteristic_total",
+               "service_users_supported", "new_users_total", "new_cases"]
+    return pd.DataFrame(rows, columns=columns).astype(
+        {"characteristic_total": "float64", "service_users_supported": "float64", "new_users_total": "float64",
+         "new_cases": "float64"})
+
+
+def activity(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
+    """Per return and crime type: New cases cannot be more than Service users supported (supported =
+    open at the start of the quarter + New cases)."""
+    rows = []
+    frame = cells[cells["sheet"] == "Activity"]
+    for (file, crime), group in frame.groupby(["file", "row_label"], sort=False):
+        by_column = {r.column_label: r for r in group.itertuples()}
+        new, supported = by_column.get("New cases"), by_column.get("Service users supported")
+        rows.append({"file": file, "sheet": "Activity", "cell": new.cell if new else None,
+                     "value": new.value if new else None, "crime_type": crime,
+                     "new_cases": _int(new.number if new else None),
+                     "service_users_supported": _int(supported.number if supported else None)})
+    return pd.DataFrame(rows, columns=["file", "sheet", "cell", "value", "crime_type", "new_cases",
                                        "service_users_supported"]).astype(
-        {"characteristic_total": "float64", "service_users_supported": "float64"})
+        {"new_cases": "float64", "service_users_supported": "float64"})
+
+
+def immediate_justice(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
+    """Per return, disposal route and rule, the two sides of the rule in that rule's own columns, and the
+    cell the provider should look at: started (within + after 48 hours) <= referrals; completed + did not
+    complete <= started; adults + children = started. Blank cells count as 0 in a sum of several, and a
+    rule whose sides are all blank is not checked."""
+    rows = []
+    frame = cells[cells["sheet"] == t.IMMEDIATE_JUSTICE.sheet]
+    for (file, route), group in frame.groupby(["file", "row_label"], sort=False):
+        by_column = {r.column_label: r for r in group.itertuples()}
+
+        def number(column):
+            r = by_column.get(column)
+            return None if r is None else r.number
+
+        def total(*columns):
+            known = [number(c) for c in columns if number(c) is not None]
+            return _int(sum(known, Decimal(0))) if known else None
+
+        def place(first, last):
+            cells_in = [by_column[c].cell for c in (first, last) if c in by_column]
+            return ":".join(dict.fromkeys(cells_in)) or None
+
+        started = total(t.IJ_WITHIN_48, t.IJ_AFTER_48)
+        checks = (   # (rule, the cells to look at: first and last column, the two sides)
+            ("started", (t.IJ_REFERRALS, t.IJ_AFTER_48),
+             {"started": started, "referrals": _int(number(t.IJ_REFERRALS))}),
+            ("finished", (t.IJ_COMPLETED, t.IJ_NOT_COMPLETED),
+             {"finished": total(t.IJ_COMPLETED, t.IJ_NOT_COMPLETED), "started_for_finished": started}),
+            ("ages", (t.IJ_ADULTS, t.IJ_CHILDREN),
+             {"adults_and_children": total(t.IJ_ADULTS, t.IJ_CHILDREN), "started_for_ages": started}),
+        )
+        for check, columns, sides in checks:
+            cell = place(*columns)
+            value = ", ".join(f"{k.split('_for_')[0].replace('_', ' ')} {v}" for k, v in sides.items())
+            rows.append({"file": file, "sheet": t.IMMEDIATE_JUSTICE.sheet, "cell": cell, "value": value,
+                         "disposal_route": route, "check": check, **sides})
+    numbers = ["started", "referrals", "finished", "started_for_finished", "adults_and_children", "started_for_ages"]
+    return pd.DataFrame(rows, columns=["file", "sheet", "cell", "value", "disposal_route", "check", *numbers]).astype(
+        {c: "float64" for c in numbers})
 
 
 def finance(cells: pd.DataFrame, parameters: dict) -> pd.DataFrame:
@@ -143,4 +226,5 @@ def _int(value):
 
 
 BUILDERS = {"counts": counts, "money": money, "outcomes": outcomes, "demographics": demographics,
-            "finance": finance, "kpis": kpis}
+            "finance": finance, "kpis": kpis, "activity": activity, "hours": hours,
+            "immediate_justice": immediate_justice}

@@ -34,14 +34,14 @@ def template_content(tenant: Tenant, agreement_ref: str, quarter_label: str) -> 
     con = warehouse.open_reader(tenant.slug)
     try:
         try:
-            row = con.execute("""select provider_name, service_name, start_date, end_date
+            row = con.execute("""select provider_name, service_name, start_date, end_date, service_category
                                  from returns.rpt_provider_return__agreements where agreement_ref = ?""",
                               [agreement_ref]).fetchone()
         except duckdb.CatalogException:
             raise _not_built(tenant) from None
         if row is None:
             raise NotReady(f"agreement {agreement_ref!r} is not in the latest agreements register")
-        provider, service, start, end = row
+        provider, service, start, end, category = row
         if not (start <= quarter.end and end >= quarter.start):
             raise NotReady(f"agreement {agreement_ref} runs {start:%d/%m/%Y} to {end:%d/%m/%Y}, "
                            f"not in {quarter.label}")
@@ -51,7 +51,8 @@ def template_content(tenant: Tenant, agreement_ref: str, quarter_label: str) -> 
         con.close()
     return t.ReturnContent(agreement_ref=agreement_ref, provider=provider, service=service, quarter=quarter.label,
                            districts=tuple(d.name for d in tenant.districts),
-                           kpis=tuple((k, str(float(v)).removesuffix(".0")) for k, v in kpis))
+                           kpis=tuple((k, str(float(v)).removesuffix(".0")) for k, v in kpis),
+                           immediate_justice=category == t.IMMEDIATE_JUSTICE_CATEGORY)
 
 
 def issue_template(tenant: Tenant, agreement_ref: str, quarter_label: str, out: Path | None = None) -> Path:
@@ -65,13 +66,19 @@ def issue_template(tenant: Tenant, agreement_ref: str, quarter_label: str, out: 
 def register(tenant: Tenant) -> dict[str, tuple[dt.date, dt.date]] | None:
     """Agreement dates from the latest register landed (what landing checks a return against); None
     when there is no warehouse or no register yet."""
-    from dagster_project.extract.provider_returns import register_dates
+    found = _register(tenant)
+    return found and found[0]
+
+
+def _register(tenant: Tenant) -> tuple[dict, dict] | None:
+    """Agreement dates and service categories from the latest register landed, or None."""
+    from dagster_project.extract.provider_returns import register_categories, register_dates
     try:
         con = warehouse.open_reader(tenant.slug)
     except NoWarehouse:
         return None
     try:
-        return register_dates(con)
+        return register_dates(con), register_categories(con)
     except duckdb.Error:
         return None
     finally:
@@ -80,8 +87,9 @@ def register(tenant: Tenant) -> dict[str, tuple[dt.date, dt.date]] | None:
 
 def check_file(tenant: Tenant | None, path: Path, today: dt.date | None = None) -> tuple[Verdict, bool]:
     """Validate one file offline. Returns the verdict and whether the agreements register was available."""
-    agreements = register(tenant) if tenant else None
-    verdicts = validate([(path, path.name)], agreements or {}, today)
+    found = _register(tenant) if tenant else None
+    agreements, categories = found if found else (None, None)
+    verdicts = validate([(path, path.name)], agreements or {}, today, categories=categories)
     verdict = verdicts[0]
     if agreements is None:   # without a register, do not reject for an unknown agreement
         verdict.problems = [p for p in verdict.problems if "no agreement with this reference" not in p.rule

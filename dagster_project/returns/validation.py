@@ -53,6 +53,7 @@ class Verdict:
     rows: list[tuple] = field(default_factory=list)     # cells as loaded: (sheet, cell, group, label, column, value)
     agreement_ref: str | None = None
     quarter: str | None = None
+    template_version: str | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -94,7 +95,7 @@ def structural_problems(path: Path) -> list[Problem]:
     with zipfile.ZipFile(path) as zf:
         sheet_files = _sheet_files(zf)
         for sheet, part in sheet_files.items():
-            if sheet not in t.SHEETS or sheet == "Guidance":
+            if sheet not in t.ALL_SHEETS or sheet == "Guidance":
                 continue
             xml = zf.read(part).decode("utf-8", errors="replace")
             for ref in re.findall(r'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml):
@@ -141,12 +142,24 @@ def read_return(path: Path, name: str) -> Verdict:
     verdict.problems += structural_problems(path)
     cover = {r[3]: (r[1], r[5]) for r in rows if r[0] == t.COVER_SHEET}
     version = cover.get("Template version", (None, None))[1]
-    if version not in t.ACCEPTED_VERSIONS:
-        verdict.problems.append(error(t.COVER_SHEET, cover.get("Template version", ("B3",))[0], version,
-                                      f"This is not the current template (version {t.TEMPLATE_VERSION})",
-                                      "Copy your figures into the current template and send that instead."))
+    version_cell = cover.get("Template version", ("B3",))[0]
     verdict.agreement_ref = cover.get("Agreement reference", (None, None))[1]
     verdict.quarter = cover.get("Quarter", (None, None))[1]
+    verdict.template_version = version
+    if version not in t.ACCEPTED_VERSIONS:
+        earlier = "; ".join(f"{v} for {t.valid_quarters_text(v)}" for v in t.ACCEPTED_VERSIONS
+                            if v != t.TEMPLATE_VERSION)
+        verdict.problems.append(error(t.COVER_SHEET, version_cell, version,
+                                      f"This is not the current template (version {t.TEMPLATE_VERSION}) nor an "
+                                      f"earlier one still accepted ({earlier})",
+                                      "Copy your figures into the current template and send that instead."))
+    elif verdict.quarter and not t.version_covers(version, str(verdict.quarter)):
+        verdict.problems.append(error(t.COVER_SHEET, version_cell, version,
+                                      f"{name}: template version {version} (cover cell {t.COVER_SHEET}!{version_cell}) "
+                                      f"is accepted only for {t.valid_quarters_text(version)}, not for "
+                                      f"{verdict.quarter}",
+                                      f"Copy your figures into the current template (version {t.TEMPLATE_VERSION}) "
+                                      f"and send that instead."))
     verdict.problems += _label_problems(rows)
     verdict.problems += _text_problems(rows)
     verdict.problems += _completeness_problems(rows, cover)
@@ -160,6 +173,11 @@ def _completeness_problems(rows: list[tuple], cover: dict) -> list[Problem]:
         problems.append(error(t.ACTIVITY.sheet, f"{supported[0][1]}:{supported[-1][1]}", None,
                               "No service users supported are entered",
                               "Enter the number of people supported in each row (0 where none)."))
+    ij = [r for r in rows if r[0] == t.IMMEDIATE_JUSTICE.sheet]
+    if ij and all(r[5] is None for r in ij):
+        problems.append(error(t.IMMEDIATE_JUSTICE.sheet, f"{ij[0][1]}:{ij[-1][1]}", None,
+                              "No Immediate Justice figures are entered",
+                              "Enter the quarter's figures for each disposal route (0 where none)."))
     for label in ("Completed by", "Date completed"):
         cell, value = cover.get(label, (None, None))
         if cell and value is None:
@@ -176,6 +194,8 @@ def _label_problems(rows: list[tuple]) -> list[Problem]:
     expected += [(t.OUTCOMES.sheet, None, m) for m in t.OUTCOME_MEASURES]
     expected += [(t.FINANCE.sheet, None, c) for c in (*t.SPEND_CATEGORIES, t.FINANCE_TOTAL)]
     expected += [(t.DEMOGRAPHIC_GRID.sheet, c, g) for c, groups in t.DEMOGRAPHICS.items() for g in groups]
+    if any(r[0] == t.IMMEDIATE_JUSTICE.sheet for r in rows):
+        expected += [(t.IMMEDIATE_JUSTICE.sheet, None, route) for route in t.DISPOSAL_ROUTES]
     missing = [e for e in expected if e not in found]
     for sheet, group, label in missing[:10]:
         what = f"{group}: {label}" if group else label
@@ -195,6 +215,30 @@ def _text_problems(rows: list[tuple]) -> list[Problem]:
                                     "stored as plain text",
                                     "If you meant plain text, no action is needed; do not paste formulas here."))
     return problems
+
+
+def check_immediate_justice_sheet(verdict: Verdict, categories: dict[str, str] | None) -> None:
+    """An Immediate Justice agreement's return of the current template has the Immediate Justice sheet;
+    no other agreement's has. Without the register's categories (an offline check) nothing is said."""
+    if verdict.status == NOT_A_RETURN or not verdict.rows or not categories \
+            or verdict.agreement_ref not in categories or verdict.template_version != t.TEMPLATE_VERSION:
+        return
+    sheet = t.IMMEDIATE_JUSTICE.sheet
+    has_sheet = any(r[0] == sheet for r in verdict.rows)
+    is_ij = categories[verdict.agreement_ref] == t.IMMEDIATE_JUSTICE_CATEGORY
+    if is_ij and not has_sheet:
+        verdict.problems.append(error(sheet, None, None,
+                                      f"Agreement {verdict.agreement_ref} is an Immediate Justice agreement: its "
+                                      f"{t.TEMPLATE_VERSION} return must have the '{sheet}' sheet (referrals, starts "
+                                      f"within and after 48 hours, completions, adults and children, hours of "
+                                      f"reparation and victims, by disposal route), and this workbook has none",
+                                      f"Use the template issued for this agreement (pccw returns template), which has "
+                                      f"the '{sheet}' sheet, and fill it in."))
+    elif has_sheet and not is_ij:
+        verdict.problems.append(error(sheet, None, None,
+                                      f"Agreement {verdict.agreement_ref} is not an Immediate Justice agreement, yet "
+                                      f"the workbook has an '{sheet}' sheet",
+                                      "Use the template issued for this agreement, which has no such sheet."))
 
 
 def check_against_register(verdict: Verdict, register: dict[str, tuple[dt.date, dt.date]], today: dt.date) -> None:
@@ -250,14 +294,17 @@ def _clean(value):
 
 
 def validate(files: list[tuple[Path, str]], register: dict[str, tuple[dt.date, dt.date]],
-             today: dt.date | None = None) -> list[Verdict]:
+             today: dt.date | None = None, categories: dict[str, str] | None = None) -> list[Verdict]:
+    """``categories``: each agreement's service category (the register), to know which returns must
+    have the Immediate Justice sheet."""
     today = today or dt.date.today()
     verdicts = [read_return(path, name) for path, name in files]
     for verdict in verdicts:
         check_against_register(verdict, register, today)
+        check_immediate_justice_sheet(verdict, categories)
     apply_rule_suites(verdicts)
     for verdict in verdicts:
-        verdict.problems.sort(key=lambda p: (p.severity != ERROR, t.SHEETS.index(p.sheet) if p.sheet in t.SHEETS else 99,
+        verdict.problems.sort(key=lambda p: (p.severity != ERROR, t.ALL_SHEETS.index(p.sheet) if p.sheet in t.ALL_SHEETS else 99,
                                              _cell_order(p.cell)))
     return [v.settle() for v in verdicts]
 

@@ -9,7 +9,7 @@ with supported as (
 demographics as (
     select agreement_ref, quarter, row_group as characteristic, sum(value_number) as total
     from {{ ref('int_provider_return_values_current') }}
-    where sheet = 'Demographics'
+    where sheet = 'Demographics' and column_label = 'Service users'
     group by all
 )
 select demographics.*, supported.supported

@@ -4,5 +4,6 @@ select
     provider_name,
     service_name,
     start_date,
-    end_date
+    end_date,
+    service_category
 from {{ ref('int_agreements_current') }}
