@@ -443,3 +443,16 @@ def test_cover_says_reporting_date_and_load(marts):
     page = (out_dir("west_yorkshire", "moj-victims", "2024-25-H2") / "moj-victims.html").read_text()
     assert f"reporting date 15 May 2025; built from load {manifest['as_of_load']}, landed " in page
     assert ".%f" not in page and not re.search(r"landed \d+ \w+ \d{4} \d\d:\d\d:\d\d", page)
+
+
+def test_immediate_justice_overspend_warning_by_hand():
+    from dagster_project.packs.spec import spec_for
+    from dagster_project.packs.warnings import section_warnings
+
+    summary = next(s for s in spec_for("ho-immediate-justice", "2024-25-Q4").sections if s.id == "summary")
+    rows = [{"stream_id": "HO-IJ", "allocation": D("1000000.00"), "spend_year_to_date": D("1000000.01")},
+            {"stream_id": "HO-IJ-2", "allocation": D("500.00"), "spend_year_to_date": D("500.00")}]
+    assert section_warnings(summary, rows, lambda r: r["stream_id"]) == [{
+        "rule": "overspend", "section": "summary", "row": "HO-IJ",
+        "message": "HO-IJ: £1,000,000.01 spent so far this year is more than the allocation of £1,000,000.00: the "
+                   "Home Office does not fund spend above the allocation."}]
