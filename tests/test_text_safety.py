@@ -259,7 +259,9 @@ def pack_context(text: str) -> dict:
         rows = [{f: Decimal("1") if f in numeric else text for f in fields} for _ in range(2)]
         sections.append(SectionData(section, rows, {f: Decimal("2") for f in section.totals}))
     reconciliation = [{"stream_id": text, "reported_spend": Decimal(1), "ledger_spend": Decimal(1),
-                       "booked_to_stream_cost_centres": Decimal(1), "difference": Decimal(0), "status": text}]
+                       "booked_to_stream_cost_centres": Decimal(1), "attributed_from_other_cost_centres": Decimal(0),
+                       "attributed_to_other_streams": Decimal(0), "difference": Decimal(0), "status": text,
+                       "explanation": text}]
     for k in spec.reconciliation_key:
         reconciliation[0].setdefault(k, text)
     return {"tenant": SimpleNamespace(name=text, slug="west_yorkshire"), "spec": spec, "period": "2024-25-H2",
@@ -294,7 +296,8 @@ def test_pack_xlsx_keeps_outside_text_as_text(tmp_path, prefix):
             assert_text(ws.cell(row=r, column=column), hostile)
     recon = wb["Reconciliation"]
     assert_text(recon["A4"], hostile)
-    assert_text(recon["F4"], hostile)
+    assert_text(recon["H4"], hostile)     # status
+    assert_text(recon["I4"], hostile)     # explanation
 
 
 @PREFIXES

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from dagster_project.extract.landing import BadInput
@@ -163,7 +164,44 @@ def read_return(path: Path, name: str) -> Verdict:
     verdict.problems += _label_problems(rows)
     verdict.problems += _text_problems(rows)
     verdict.problems += _completeness_problems(rows, cover)
+    if version == t.TEMPLATE_VERSION:
+        verdict.problems += _new_people_problems(rows)
     return verdict
+
+
+def _number(value) -> Decimal | None:
+    try:
+        return None if value is None or isinstance(value, bool) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _new_people_problems(rows: list[tuple]) -> list[Problem]:
+    """From PQR-2025.1 the warehouse counts each person once over a half-year or year from the
+    people new in each quarter: New cases must be given wherever people are supported, and New
+    service users wherever there are new cases (a blank would leave those people out)."""
+    problems = []
+    activity: dict[str, dict[str, tuple]] = {}
+    for r in rows:
+        if r[0] == t.ACTIVITY.sheet:
+            activity.setdefault(r[3], {})[r[4]] = r
+    new_cases_total = 0
+    for crime_type, cells in activity.items():
+        supported, new = cells.get("Service users supported"), cells.get("New cases")
+        if new is not None and new[5] is None and supported is not None and (_number(supported[5]) or 0) > 0:
+            problems.append(error(t.ACTIVITY.sheet, new[1], None,
+                                  f"New cases for {crime_type} is empty, yet people are supported",
+                                  "Enter the people whose support started this quarter (0 where none): each person "
+                                  "is counted once over the half-year from them."))
+        new_cases_total += (_number(new[5]) or 0) if new is not None else 0
+    new_users = [r for r in rows if r[0] == t.DEMOGRAPHIC_GRID.sheet and r[4] == t.NEW_SERVICE_USERS]
+    if new_cases_total > 0 and new_users and all(r[5] is None for r in new_users):
+        problems.append(error(t.DEMOGRAPHIC_GRID.sheet, f"{new_users[0][1]}:{new_users[-1][1]}", None,
+                              f"New service users are empty, yet the Activity sheet has {new_cases_total:f} new cases",
+                              "Give the groups of the people whose support started this quarter in the New service "
+                              "users column (each characteristic adds up to the New cases); use 'Not stated' where "
+                              "you do not know."))
+    return problems
 
 
 def _completeness_problems(rows: list[tuple], cover: dict) -> list[Problem]:

@@ -29,3 +29,34 @@
                 + ({{ divisor }} * 100000000) // 2) // ({{ divisor }} * 100000000)) as decimal(38, 0)) * 0.01
          as decimal(18, 2))
 {%- endmacro %}
+
+{#- Split each group's pence (column pence, the same on every row of the group) across its rows
+    by share, to the penny: a row gets its pence x share / the group's shares cut toward zero, and
+    the pennies left go to the row with the largest share (ties: the lowest tiebreak, nulls last).
+    Adds part_pence to every column of the relation. -#}
+{% macro split_pence(relation, group_by, share, tiebreak) -%}
+    {%- set groups = group_by | join(', ') %}
+    select
+        cut.* exclude (base_pence, part_rank, total_share),
+        cut.base_pence + case when cut.part_rank = 1
+                              then cut.pence - sum(cut.base_pence) over (partition by {{ groups }})
+                              else 0 end as part_pence
+    from (
+        select
+            ranked.*,
+            cast(trunc(
+                case when ranked.total_share = 1 then cast(ranked.pence as decimal(38, 0)) * ranked.{{ share }}
+                     else cast(ranked.pence as double) * cast(ranked.{{ share }} as double)
+                          / cast(ranked.total_share as double)
+                end
+            ) as bigint) as base_pence
+        from (
+            select
+                {{ relation }}.*,
+                sum({{ share }}) over (partition by {{ groups }}) as total_share,
+                row_number() over (partition by {{ groups }} order by {{ share }} desc, {{ tiebreak }} nulls last)
+                    as part_rank
+            from {{ relation }}
+        ) as ranked
+    ) as cut
+{%- endmacro %}
