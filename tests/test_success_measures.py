@@ -263,3 +263,18 @@ def test_change_on_last_year_is_a_formula_and_not_available_without_last_year(of
         figure = q2[f"success_measures:sharp_object_admissions:{field}"]
         assert figure["value"] is None and figure["not_available"]
     assert "a year earlier" in q2["success_measures:sharp_object_admissions:change_on_last_year"]["not_available"]
+
+
+def test_a_revised_publication_replaces_the_quarter_it_gives_again(office):
+    """Runs last: lands a later HES file that gives 2024-25 Q3 again (revised: Leeds under 18 2, Bradford
+    25 and over 8 -> 10, under 25: 2). Its rows replace the first file's for that quarter only; 2023-24 Q3
+    (10, under 25: 5) still comes from the first file."""
+    tenant = load_tenant("west_yorkshire")
+    write(tenant.inbox / "success_measures" / "hospital_admissions" / "hes_x99_revised.csv", HES_HEADER,
+          ["2024-25,Q3,West Yorkshire,Leeds,X99,Under 18,2", "2024-25,Q3,West Yorkshire,Bradford,X99,25 and over,8"])
+    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
+    assert section(office, "2024-25-Q3")["sharp_object_admissions"] == (10, 10, 2, 5)
+    assert rows(office, """select distinct source_file from returns.rpt_ho_vru__contributions
+                           where section = 'success_measures' and period = '2024-25-Q3'
+                             and row_key = 'sharp_object_admissions' and field = 'value_in_period'""") == [
+        ("success_measures/hospital_admissions/hes_x99_revised.csv",)]
