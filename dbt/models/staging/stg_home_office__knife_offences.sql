@@ -4,7 +4,7 @@ select
     replace(financial_year, '/', '-') as financial_year,
     cast(financial_quarter as integer) as quarter_number,
     replace(financial_year, '/', '-') || '-Q' || financial_quarter as financial_quarter,
-    {{ fy_quarter_start('financial_year', 'cast(financial_quarter as integer)') }} as quarter_start,
+    {{ quarter_start("financial_year || '-Q' || financial_quarter") }} as quarter_start,
     force_name,
     {{ force_key('force_name') }} as force_key,
     offence_description,

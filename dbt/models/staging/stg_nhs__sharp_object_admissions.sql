@@ -4,7 +4,7 @@ select
     financial_year,
     cast(right(quarter, 1) as integer) as quarter_number,
     financial_year || '-' || quarter as financial_quarter,
-    {{ fy_quarter_start('financial_year', 'cast(right(quarter, 1) as integer)') }} as quarter_start,
+    {{ quarter_start("financial_year || '-' || quarter") }} as quarter_start,
     police_force_area,
     {{ force_key('police_force_area') }} as force_key,
     community_safety_partnership,
