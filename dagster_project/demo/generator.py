@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dagster_project.demo import finance, national, police, reference, returns
 from dagster_project.demo.commissioning import Agreement, build_commissioning, pays
+from dagster_project.demo.success_measures import write_success_measures
 from dagster_project.extract.agreements import REGISTER_SHEETS
 from dagster_project.periods import FinancialYear
 from dagster_project.tenants import ConfigError, Tenant, available_tenants
@@ -78,6 +79,8 @@ def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: floa
         counts["police"] = len(national.write_national_police(tenant, years[-1], staging / "police", seed, scale=scale))
     else:
         counts["police"] = len(police.write_police(tenant, years, staging / "police", rng("police"), scale))
+    counts["success_measures"] = len(write_success_measures(tenant, years, staging / "success_measures",
+                                                            rng("success_measures")))
     counts["census"] = len(reference.write_census(tenant, staging / "census"))
     counts["lookup"] = len([reference.write_lookup(staging / "lookup")])
     (staging / STAMP).write_text(json.dumps({"tenant": tenant.slug, "seed": seed, "scale": scale,

@@ -9,7 +9,8 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from dagster_project.extract import agreements, funding, geography, ledger, police, provider_returns, tenant_config
+from dagster_project.extract import (agreements, funding, geography, ledger, police, provider_returns,
+                                     success_measures, tenant_config)
 from dagster_project.extract.csv_files import CsvSpec, load_csv, load_csv_batch
 from dagster_project.extract.landing import BadInput, BatchLoader, Loader, Provenance
 from dagster_project.tenants import Tenant
@@ -103,6 +104,22 @@ FAMILIES: tuple[Family, ...] = (
     Family("lsoa_lookup", "ONS LSOA11 -> LSOA21 -> LAD22 lookup (exact or best-fit).",
            {spec.table: spec.columns for spec in (geography.LOOKUP_EXACT, geography.LOOKUP_BEST_FIT)},
            _glob("lookup", "*.csv"), geography.load_lookup, "lookup"),
+    # The VRU's success measures, each in its published layout (success_measures.py).
+    Family("hospital_admissions", "NHS England HES admissions for assault by sharp object (X99) by force area, "
+                                  "community safety partnership and age group, per quarter.",
+           {success_measures.HOSPITAL_ADMISSIONS.table: success_measures.HOSPITAL_ADMISSIONS.columns},
+           _glob("success_measures/hospital_admissions", "*.csv", "*.CSV"),
+           _csv(success_measures.HOSPITAL_ADMISSIONS), "success_measures/hospital_admissions"),
+    Family("knife_crime", "Home Office police recorded offences involving a knife or sharp instrument, by force "
+                          "and quarter (open data table layout).",
+           {success_measures.KNIFE_OFFENCES.table: success_measures.KNIFE_OFFENCES.columns},
+           _glob("success_measures/knife_crime", "*.csv", "*.CSV"),
+           _csv(success_measures.KNIFE_OFFENCES), "success_measures/knife_crime"),
+    Family("homicides", "Home Office Homicide Index counts by force, quarter, domestic or non-domestic and victim "
+                        "age group.",
+           {success_measures.HOMICIDES.table: success_measures.HOMICIDES.columns},
+           _glob("success_measures/homicides", "*.csv", "*.CSV"),
+           _csv(success_measures.HOMICIDES), "success_measures/homicides"),
 )
 
 BY_NAME = {f.name: f for f in FAMILIES}
