@@ -99,8 +99,9 @@ def build_inbox(tenant):
         ("J1", "2024-25-Q2", t.TEMPLATE_VERSION,
          ij_sheet(people({("KPIs", (HOURS_KPI,), "Actual"): 99}, 16, 14), J1_Q2)),
         ("J1", "2024-25-Q3", t.TEMPLATE_VERSION, ij_sheet(people({}, 2, 0), J1_Q3)),
-        # J2 Q2 on PQR-2024.2: 9 service users supported, 40 hours of reparation (KPI).
-        ("J2", "2024-25-Q2", t.PREVIOUS_VERSION, people({("KPIs", (HOURS_KPI,), "Actual"): 40}, 9)),
+        # J2 Q2 on PQR-2024.2: 9 service users supported, 5 of them new this quarter, 40 hours of
+        # reparation (KPI).
+        ("J2", "2024-25-Q2", t.PREVIOUS_VERSION, people({("KPIs", (HOURS_KPI,), "Actual"): 40}, 9, new=5)),
     ]
     for ref, quarter, version, values in returns:
         t.write_return(inbox / "provider_returns" / f"{ref}_{quarter}.xlsx", t.ReturnContent(
@@ -134,8 +135,9 @@ def figures(period: str) -> dict[str, str | None]:
 
 def test_summary_from_the_sheet_and_from_an_earlier_template(office):
     q2 = figures("2024-25-Q2")
-    # J1 started 6+2 + 3+1 + 1+1 = 14 (its sheet), J2 supported 9 (PQR-2024.2 Activity): 23.
-    assert q2["summary:HO-IJ:participants"] == "23"
+    # J1 started 6+2 + 3+1 + 1+1 = 14 (its sheet), J2's 5 new cases (PQR-2024.2 Activity: the people who
+    # started this quarter, not the 9 supported): 19.
+    assert q2["summary:HO-IJ:participants"] == "19"
     # J1 hours 37.5 + 24 + 8 = 69.5 (its sheet; its KPI 99 not counted), J2 KPI 40: 109.50.
     assert D(q2["summary:HO-IJ:hours_of_reparation"]) == D("109.50")
     assert q2["summary:HO-IJ:allocation"] == "500000.00" and q2["summary:HO-IJ:spend_in_period"] == "10000.00"
@@ -199,11 +201,11 @@ def test_each_measure_is_the_sum_of_the_cells_it_names(office):
                                      "not_completed", "adults", "children", "hours_of_reparation",
                                      "victims_consulted", "victims_restorative_contact"}
     assert all(source.endswith("J1_2024-25-Q2.xlsx") for *_, source in rows)
-    # Participants: J1's six start cells (C and D of rows 4 to 6) and J2's Activity supported cell.
+    # Participants: J1's six start cells (C and D of rows 4 to 6) and J2's Activity new cases cell.
     assert [(f.rsplit("/", 1)[-1], loc) for f, loc, _ in participants] == [
         ("J1_2024-25-Q2.xlsx", f"Immediate Justice!{c}{r}") for c, r in
-        sorted((c, r) for r in (4, 5, 6) for c in "CD")] + [("J2_2024-25-Q2.xlsx", "Activity!F13")]
-    assert sum(a for *_, a in participants) == 23
+        sorted((c, r) for r in (4, 5, 6) for c in "CD")] + [("J2_2024-25-Q2.xlsx", "Activity!D13")]
+    assert sum(a for *_, a in participants) == 19
 
 
 def test_issued_templates_have_the_sheet_only_for_immediate_justice(office, tmp_path):

@@ -409,7 +409,7 @@ def test_pack_warnings_by_hand(marts):
     vru = pack_manifest("west_yorkshire", "ho-vru", "2024-25-Q3")
     assert [(w["rule"], w["message"]) for w in vru["warnings"]] == [
         ("evaluation_share", "Evaluation is 0.0% of spend so far this year; the grant conditions require at least "
-                             "10.0% of the year's spend on evaluation."),
+                             "10.0% of the year's spend on evaluation by the year's end."),
         ("match_funding", "Partners' match funding so far this year is £0.00, below the £787.04 the grant "
                           "conditions require (30.0% of the grant spent)."),
     ]

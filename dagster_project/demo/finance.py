@@ -9,7 +9,7 @@ Spend follows delivery, not the allocation divided by twelve: contracts invoice 
 what was delivered (slow in the first quarter, catching up in the last), grants are paid
 quarterly, half of them in advance and half in arrears on claims (the last quarter accrued at
 31 March), and each funding stream
-ends its year where offices report theirs: an underspend of up to 8%, or now and then an
+ends its year where offices report theirs: an underspend of 1 to 7%, or now and then an
 overspend of 1% to 5% on a stream without a ring-fence. A Violence Reduction Unit grant is
 never overspent. Amounts are Decimal pence and add up exactly.
 """
@@ -83,7 +83,7 @@ def split_weighted(total: Decimal, weights: list[float]) -> list[Decimal]:
 # How a year's delivery runs: slow to start (mobilisation, vacancies), steady, then catching up
 # in the last quarter. Quarters Q1..Q4 of the financial year.
 QUARTER_PACE = (0.86, 1.0, 1.02, 1.14)
-# A stream's year-end position as offices report it: an underspend of up to 8%, or on a stream
+# A stream's year-end position as offices report it: an underspend of 1 to 7%, or on a stream
 # without a ring-fence now and then an overspend of 1% to 5% (met from reserves).
 UNDERSPEND = (0.01, 0.07)
 OVERSPEND = (0.015, 0.045)

@@ -73,7 +73,7 @@ REGISTER_SHEETS = (
               ("agreement_ref", "kpi", "target", "unit"),
               ("agreement_ref", "kpi"), (("target", "number"),)),
     # Independent sexual and domestic violence adviser posts an agreement funds (the MoJ return
-    # reports them where its ring-fence for them exists). Optional: older registers have no sheet.
+    # reports the posts its grant lines fund). Optional: older registers have no sheet.
     SheetSpec("Funded posts", "agreement_posts",
               ("Agreement ref", "Post type", "FTE"),
               ("agreement_ref", "post_type", "fte"),

@@ -145,7 +145,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec:
         problems = rule_breaks(con, spec)
         if problems:
             raise BadInput(name, "; ".join(problems[:5]) + (" (and more)" if len(problems) > 5 else ""))
-        con.execute(f"insert into raw.{spec.table} select * from _incoming_csv")
+        con.execute(f"insert into raw.{spec.table} by name select * from _incoming_csv")
     finally:
         con.execute("drop table if exists _incoming_csv")
     return rows
@@ -192,7 +192,9 @@ def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Prove
         con.executemany("update _incoming_files set source_file = ?, sha256 = ? where filename = ?",
                         [[prov.source_file, prov.sha256, str(path)] for path, prov in files])
         at = files[0][1].sql_literals()
+        targets = ", ".join(f'"{c}"' for c in spec.columns)
         con.execute(f"""insert into raw.{spec.table}
+                ({targets}, _source_file, _source_sha256, _source_locator, _loaded_at, _load_id)
             select {", ".join(f'i."{c}"' for c in spec.columns)}, f.source_file, f.sha256,
                    'line ' || (i.rowid - f.first_rowid + 2), {at['at']}, {at['load']}
             from _incoming_csv as i join _incoming_files as f using (filename)""")

@@ -3,7 +3,6 @@
 The periods are those the warehouse knows (``returns.rpt_reporting_periods``)."""
 from __future__ import annotations
 
-
 import duckdb
 
 from dagster_project import warehouse

@@ -88,8 +88,13 @@ def section_totals(section: Section, rows: list[dict]) -> dict[str, Decimal | No
     return totals
 
 
+def row_key(key: tuple[str, ...], row: dict) -> str:
+    """A row's part of its lineage ids: its key values joined by '|', or 'all' for a one-row section."""
+    return "|".join(str(row[k]) for k in key) or "all"
+
+
 def lineage_id(section: str, key: tuple[str, ...], row: dict, field_name: str) -> str:
-    return f"{section}:{'|'.join(str(row[k]) for k in key) or 'all'}:{field_name}"
+    return f"{section}:{row_key(key, row)}:{field_name}"
 
 
 def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | None = None,
@@ -123,8 +128,7 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
     digest = inputs_digest(spec, sections, reconciliation, gate, override_reason if not gate.passed else None)
     for data in sections:
         data.totals = section_totals(data.section, data.rows)
-        data.warnings = section_warnings(data.section, data.rows,
-                                         lambda row, key=data.section.key: "|".join(str(row[k]) for k in key) or "all")
+        data.warnings = section_warnings(data.section, data.rows, lambda row, key=data.section.key: row_key(key, row))
     folder = out or out_dir(tenant.slug, pack, period).with_name(period + ("_draft" if draft else ""))
     with _pack_lock(folder):
         return _render_into(folder, tenant, spec, pack, period, sections, reconciliation, gate, override_reason,

@@ -18,6 +18,7 @@ from dagster_project.packs import formulas
 PACKS_DIR = settings.REPORTS_DIR / "packs"
 PERIOD = re.compile(r"^(20\d{2}-\d{2})-(Q[1-4]|H[12])$")
 FORMATS = ("money", "count", "percent", "number", None)
+COLUMN_KEYS = {"field", "header", "format", "text_from_provider", "formula", "not_available"}
 
 
 class SpecError(ValueError):
@@ -125,6 +126,10 @@ def load_spec(path: Path) -> PackSpec:
         where = f"sections[{i}]."
         columns = []
         for j, c in enumerate(need(s, "columns", where)):
+            unknown = set(c) - COLUMN_KEYS
+            if unknown:    # e.g. an unquoted comma in a flow mapping cuts a reason short into a new key
+                raise SpecError(f"{path}: {where}columns[{j}]: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                                f"expected {', '.join(sorted(COLUMN_KEYS))} (quote text that has a comma)")
             if c.get("format") not in FORMATS:
                 raise SpecError(f"{path}: {where}columns[{j}].format: {c.get('format')!r} is not one of "
                                 f"money, count, percent, number")

@@ -2,7 +2,9 @@
 -- ring-fence breaches, what may be carried forward and what must be returned, match funding.
 -- A year the ledger does not cover (no line posted in it) has no spend figure: its underspend,
 -- carry-forward and overspend are not available (null), never the whole allocation. So are they
--- when no allocation letter for the year has landed.
+-- when no allocation letter for the year has landed. What is carried forward or returned is known
+-- only for a year that has ended by the reporting date and whose last month the ledger holds.
+{% set as_of = "cast('" ~ var('as_of') ~ "' as date)" if var('as_of', none) else "current_date" %}
 with streams as (select * from {{ ref('int_funding_streams_current') }}),
 allocations as (select stream_id, financial_year, allocation from {{ ref('int_funding_allocations_current') }}),
 allocated as (
@@ -22,7 +24,14 @@ spent as (
     from allocated join streams using (stream_id)
     group by all
 ),
-ledger_years as (select distinct financial_year from {{ ref('int_ledger_lines_deduplicated') }}),
+ledger_years as (
+    select financial_year,
+           -- the year has ended and the ledger holds its last month (March)
+           bool_or(month(posting_date) = 3) and max({{ fy_end('financial_year') }}) < {{ as_of }} as year_closed
+    from {{ ref('int_ledger_lines_deduplicated') }}
+    group by financial_year
+),
+conditions as (select stream_id, financial_year, match_funding_pct from {{ ref('int_funding_stream_conditions') }}),
 years as (
     select stream_id, financial_year from allocations
     union select stream_id, financial_year from spent
@@ -41,18 +50,23 @@ position as (
         cast(allocations.allocation as decimal(18, 2)) as allocation,
         cast(coalesce(committed.committed, 0) as decimal(18, 2)) as committed,
         ledger_years.financial_year is not null as ledger_covers_year,
+        coalesce(ledger_years.year_closed, false) as year_closed,
         cast(case when ledger_years.financial_year is not null then coalesce(spent.spent, 0) end
              as decimal(18, 2)) as spent,
         streams.carry_forward_allowed,
-        streams.match_funding_pct,
-        cast(coalesce(spent.ring_fence_breach_amount, 0) as decimal(18, 2)) as ring_fence_breach_amount,
-        cast(coalesce(spent.ring_fence_breaches, 0) as integer) as ring_fence_breaches
+        -- the year's grant condition (int_funding_stream_conditions), as the packs read it
+        conditions.match_funding_pct,
+        cast(case when ledger_years.financial_year is not null then coalesce(spent.ring_fence_breach_amount, 0) end
+             as decimal(18, 2)) as ring_fence_breach_amount,
+        cast(case when ledger_years.financial_year is not null then coalesce(spent.ring_fence_breaches, 0) end
+             as integer) as ring_fence_breaches
     from years
     join streams using (stream_id)
     left join allocations using (stream_id, financial_year)
     left join committed using (stream_id, financial_year)
     left join spent using (stream_id, financial_year)
     left join ledger_years using (financial_year)
+    left join conditions using (stream_id, financial_year)
 )
 select
     position.*,
@@ -60,10 +74,10 @@ select
     cast(allocation - committed as decimal(18, 2)) as uncommitted,
     cast(case when allocation > 0 then spent / allocation end as decimal(9, 4)) as utilisation,
     -- Not available (null) when the allocation or the spend is; greatest() would skip a null.
-    cast(case when allocation is null or spent is null then null
+    cast(case when allocation is null or spent is null or not year_closed then null
               when carry_forward_allowed then greatest(allocation - spent, 0) else 0 end as decimal(18, 2))
         as carry_forward,
-    cast(case when allocation is null or spent is null then null
+    cast(case when allocation is null or spent is null or not year_closed then null
               when not carry_forward_allowed then greatest(allocation - spent, 0) else 0 end as decimal(18, 2))
         as underspend_to_return,
     cast(case when spent > allocation then spent - allocation when spent <= allocation then 0 end

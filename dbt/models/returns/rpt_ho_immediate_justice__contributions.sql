@@ -9,10 +9,11 @@ with_sheet as ({{ ij_returns_with_sheet() }}),
 ij_sheet as ({{ return_cell_contributions('ho-immediate-justice', 'quarter', 'Immediate Justice',
     {'Started within 48 hours': 'participants', 'Started after 48 hours': 'participants',
      'Hours of reparation delivered': 'hours_of_reparation'}) }}),
--- ... and from a return without the sheet (PQR-2024.2): service users supported on Activity and the
--- hours of reparation KPI.
+-- ... and from a return without the sheet (PQR-2024.2): Activity's new cases (the people who started
+-- this quarter, as on the sheet; service users supported would add those carried over) and the hours
+-- of reparation KPI.
 activity as ({{ return_cell_contributions('ho-immediate-justice', 'quarter', 'Activity',
-    {'Service users supported': 'participants'}) }}),
+    {'New cases': 'participants'}) }}),
 kpis as ({{ return_cell_contributions('ho-immediate-justice', 'quarter', 'KPIs', {'Actual': 'hours_of_reparation'}) }}),
 earlier as (
     select * from activity
