@@ -26,7 +26,8 @@ import duckdb
 from dagster_project import settings, warehouse
 from dagster_project.packs import charts, formulas, gate as gate_mod
 from dagster_project.packs.spec import PackSpec, Section, spec_for
-from dagster_project.packs.warnings import NOT_AVAILABLE, format_value, section_warnings
+from dagster_project.packs.formats import NOT_AVAILABLE, format_value
+from dagster_project.packs.warnings import section_warnings
 from dagster_project.safe_text import set_text
 from dagster_project.tenants import Tenant
 from dagster_project.xlsx_files import save_workbook
@@ -259,7 +260,8 @@ def render_if_changed(tenant: Tenant, pack: str, period: str) -> Path | None:
 
 
 RENDERER_FILES = (Path(__file__), Path(__file__).with_name("charts.py"), Path(__file__).with_name("formulas.py"),
-                  Path(__file__).with_name("warnings.py"), settings.REPORTS_DIR / "templates" / "pack.html.j2")
+                  Path(__file__).with_name("warnings.py"), Path(__file__).with_name("formats.py"),
+                  settings.REPORTS_DIR / "templates" / "pack.html.j2")
 
 
 def inputs_digest(spec: PackSpec, sections: list[SectionData], reconciliation: list[dict], gate, override) -> str:

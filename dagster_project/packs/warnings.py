@@ -7,30 +7,12 @@ the manifest, and reported by the pack asset's ``funder_rules`` asset check in D
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+
 from dagster_project.packs import formulas
+from dagster_project.packs.formats import format_value
 from dagster_project.packs.spec import Section
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?::(money|percent|count|number))?\}")
-NOT_AVAILABLE = "not available"
-
-
-def format_value(value, fmt: str | None) -> str:
-    """A figure as the pack prints it: £1,234.56, 12.3%, 1,234; "not available" when missing."""
-    if value is None:
-        return NOT_AVAILABLE if fmt else ""
-    if fmt == "money":
-        return f"£{value:,.2f}" if value >= 0 else f"-£{-value:,.2f}"
-    if fmt == "percent":
-        return f"{float(value) * 100:.1f}%"
-    if fmt == "count":
-        return f"{int(value):,}"
-    if fmt == "number":      # one decimal, or two where the second is not 0 (1.5 FTE, 0.75 FTE)
-        text = f"{Decimal(str(value)):,.2f}"
-        return text[:-1] if text.endswith("0") else text
-    return str(value)
-
-
 def section_warnings(section: Section, rows: list[dict], row_id) -> list[dict]:
     """Each rule of the section that a row breaks: rule, section, row (its lineage key), message.
     ``row_id(row)`` gives the row's key as lineage ids write it. A rule whose figures are not
