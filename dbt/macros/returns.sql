@@ -109,7 +109,9 @@ select
 from figures
 {%- endmacro %}
 
-{#- A money amount as text for a sentence: £1,234.56 (or -£0.08). -#}
+{#- A money amount as text for a sentence: £1,234.56 (or -£0.08), from whole pence, never a double. -#}
 {% macro money_text(column) -%}
-    (case when {{ column }} < 0 then '-' else '' end || '£' || format('{:,.2f}', abs({{ column }})::double))
+    (case when {{ column }} < 0 then '-' else '' end || '£'
+     || format('{:,d}', cast(abs({{ column }}) * 100 as hugeint) // 100) || '.'
+     || lpad(cast(cast(abs({{ column }}) * 100 as hugeint) % 100 as varchar), 2, '0'))
 {%- endmacro %}
