@@ -21,20 +21,15 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
+from tests.small_office import LEDGER_HEADER, write, write_leeds_reference
 
 D = Decimal
-LEDGER_HEADER = "Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,Amount,Description"
 HOURS_KPI = "Hours of reparation completed"
 CR, O22, CC = t.DISPOSAL_ROUTES
 # (referrals, within 48h, after 48h, completed, did not complete, adults, children, hours, victims consulted,
 #  victims offered restorative contact)
 J1_Q2 = {CR: (10, 6, 2, 5, 1, 6, 2, 37.5, 4, 2), O22: (5, 3, 1, 3, 0, 4, 0, 24, 2, 1), CC: (3, 1, 1, 1, 1, 2, 0, 8, 1, 0)}
 J1_Q3 = {CR: (4, 0, 0, 0, 0, 0, 0, 0, 0, 0)}          # Outcome 22 and conditional caution left blank
-
-
-def write(path, text: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.replace("\n", "\r\n").encode())
 
 
 def agreement(ref, provider, value):
@@ -78,17 +73,7 @@ def build_inbox(tenant):
                    inbox / "agreements" / "register.xlsx")
     write(inbox / "ledger" / "gl_2024-08.csv", LEDGER_HEADER + "\n"
           "L1,15/08/2024,2024-25 P05,CC-HO-IJ,5400,Reparation CIC,J1,INV,10000.00,Aug\n")
-    write(inbox / "census" / "census2021-ts021-ltla.csv",
-          'date,geography,geography code,Ethnic group: Total: All usual residents,'
-          '"Ethnic group: Asian, Asian British or Asian Welsh",'
-          '"Ethnic group: Black, Black British, Black Welsh, Caribbean or African",'
-          'Ethnic group: Mixed or Multiple ethnic groups,Ethnic group: White,Ethnic group: Other ethnic group\n'
-          "2021,Leeds,E08000035,1000,150,25,15,800,10\n")
-    write(inbox / "census" / "census2021-ts007a-ltla.csv",
-          "date,geography,geography code,Age: Total\n2021,Leeds,E08000035,1000\n")
-    write(inbox / "lookup" / "lookup.csv",
-          "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND,LAD22CD,LAD22NM,LAD22NMW,ObjectId\n"
-          "E01011229,Leeds 001A,E01011229,Leeds 001A,U,E08000035,Leeds,,1\n")
+    write_leeds_reference(inbox)
     write(inbox / "police" / "2024-06" / "2024-06-west-yorkshire-street.csv",
           "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
           "Last outcome category,Context\n"

@@ -22,8 +22,8 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
+from tests.small_office import LEDGER_HEADER, write, write_leeds_reference
 
-LEDGER_HEADER = "Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,Amount,Description"
 D = Decimal
 
 
@@ -34,11 +34,6 @@ def agreement(ref, provider, category, start, end, value, funding, priorities, p
                      dpia_done=True, modern_slavery="Yes", social_value_score=8, funding=funding,
                      priorities=priorities, kpis=[("Service users completing support", "70", "%")],
                      posts=list(posts))
-
-
-def write(path, text: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.replace("\n", "\r\n").encode())
 
 
 def build_inbox(tenant):
@@ -75,17 +70,7 @@ def build_inbox(tenant):
     write(inbox / "ledger" / "gl_2025-04.csv", LEDGER_HEADER + "\n"
           "L8,01/04/2025,2025-26 P01,CC-HO-VRU,5400,Test Charity,A2,REV,-2500.00,Reverse accrual\n"
           "L9,15/04/2025,2025-26 P01,CC-HO-VRU,5400,Test Charity,A2,INV,2500.00,Mar invoice\n")
-    write(inbox / "census" / "census2021-ts021-ltla.csv",
-          'date,geography,geography code,Ethnic group: Total: All usual residents,'
-          '"Ethnic group: Asian, Asian British or Asian Welsh",'
-          '"Ethnic group: Black, Black British, Black Welsh, Caribbean or African",'
-          'Ethnic group: Mixed or Multiple ethnic groups,Ethnic group: White,Ethnic group: Other ethnic group\n'
-          "2021,Leeds,E08000035,1000,150,25,15,800,10\n")
-    write(inbox / "census" / "census2021-ts007a-ltla.csv",
-          "date,geography,geography code,Age: Total\n2021,Leeds,E08000035,1000\n")
-    write(inbox / "lookup" / "lookup.csv",
-          "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND,LAD22CD,LAD22NM,LAD22NMW,ObjectId\n"
-          "E01011229,Leeds 001A,E01011229,Leeds 001A,U,E08000035,Leeds,,1\n")
+    write_leeds_reference(inbox)
     write(inbox / "police" / "2024-06" / "2024-06-west-yorkshire-street.csv",
           "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
           "Last outcome category,Context\n"
