@@ -2,6 +2,8 @@
 -- possession recorded in the quarter, against the same quarter a year earlier, by district.
 -- Each quarter's count is null (not available) unless police data covers each of its three months
 -- (the data lags, and a part-quarter would look like a fall); the change is a formula over the two.
+-- A district and crime type with crimes in the quarter or in the same quarter a year earlier has a
+-- row, with 0 in a covered quarter that recorded none: a place that fell to zero shows its fall.
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 months_with_data as (select distinct crime_month from {{ ref('int_police_crimes_located') }}),
 covered as (
@@ -29,10 +31,10 @@ select
     figures.district_code,
     districts.district_name,
     figures.crime_type,
-    cast(case when covered.this_quarter then figures.crimes_in_period end as bigint) as crimes_in_period,
+    cast(case when covered.this_quarter then coalesce(figures.crimes_in_period, 0) end as bigint) as crimes_in_period,
     cast(case when covered.year_before then coalesce(figures.crimes_same_quarter_last_year, 0) end as bigint)
         as crimes_same_quarter_last_year
 from figures
 join districts using (district_code)
 left join covered using (period)
-where figures.crimes_in_period > 0
+where figures.crimes_in_period > 0 or figures.crimes_same_quarter_last_year > 0
