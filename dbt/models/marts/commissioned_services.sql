@@ -55,8 +55,7 @@ plan_in_force as (
                                order by count(*) desc, plans.valid_from desc) = 1
 ),
 primary_priority as (
-    select plan_in_force.agreement_ref, plan_in_force.financial_year, plan_in_force.plan_id,
-           weights.priority_id as primary_priority_id
+    select plan_in_force.agreement_ref, plan_in_force.financial_year, weights.priority_id as primary_priority_id
     from plan_in_force
     join {{ ref('int_agreement_priorities_current') }} as weights
         on weights.agreement_ref = plan_in_force.agreement_ref and weights.plan_id = plan_in_force.plan_id
@@ -146,7 +145,7 @@ joined as (
         active.end_date,
         funding.funding_streams,
         funding.primary_stream_id,
-        primary_priority.plan_id,
+        plan_in_force.plan_id,
         primary_priority.primary_priority_id,
         priority_names.priority_name as primary_priority_name,
         active.annual_value,
@@ -170,8 +169,9 @@ joined as (
              as integer) as returns_expected
     from active
     left join funding using (agreement_ref)
+    left join plan_in_force using (agreement_ref, financial_year)
     left join primary_priority using (agreement_ref, financial_year)
-    left join priority_names on priority_names.plan_id = primary_priority.plan_id
+    left join priority_names on priority_names.plan_id = plan_in_force.plan_id
         and priority_names.priority_id = primary_priority.primary_priority_id
     left join spend using (agreement_ref, financial_year)
     left join activity using (agreement_ref, financial_year)
