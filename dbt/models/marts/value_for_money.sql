@@ -48,10 +48,10 @@ terms as (
         ledger.months_covered,
         ledger.covered_to,
         coalesce(ledger.year_closed, false) as year_closed,
-        -- The agreement's months of the year that the ledger covers, priced like value_in_year.
-        case when ledger.covered_to is not null then cast(round(services.annual_value
-            * {{ months_in_year('services.start_date', 'least(services.end_date, ledger.covered_to)',
-                                'services.financial_year') }} / 12, 2) as decimal(18, 2)) end as value_in_ledger_months,
+        -- The agreement's months of the year that the ledger covers.
+        case when ledger.covered_to is not null
+             then {{ months_in_year('services.start_date', 'least(services.end_date, ledger.covered_to)',
+                                    'services.financial_year') }} end as months_in_ledger,
         -- Why spend and people do not cover the same months (null where they do).
         case
             when services.returns_received < services.returns_expected
@@ -71,6 +71,10 @@ terms as (
 costs as (
     select
         terms.*,
+        -- What those months were bought for: the year's value once the ledger covers them all.
+        case when months_in_ledger = months_active then value_in_year
+             when months_in_ledger >= 0
+                 then {{ pounds_divided('annual_value * months_in_ledger', 12) }} end as value_in_ledger_months,
         case when months_differ_reason is null and actual_spend >= 0 and service_users_supported > 0
              then {{ pounds_divided('actual_spend', 'service_users_supported') }} end as cost_per_service_user,
         case when months_differ_reason is not null then months_differ_reason
