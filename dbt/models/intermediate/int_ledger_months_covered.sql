@@ -12,5 +12,6 @@ select
     financial_year,
     cast(datediff('month', {{ fy_start('financial_year') }}, last_month_covered) + 1 as integer) as months_covered,
     last_month_covered,
+    last_day(last_month_covered) as covered_to,
     month(last_month_covered) = 3 and {{ fy_end('financial_year') }} < {{ as_of }} as year_closed
 from years
