@@ -136,21 +136,22 @@ def test_each_agreement_forecast_by_hand(office):
                agreement_forecast_remaining, forecast_remaining
         from intermediate.int_agreement_forecasts where period = '2024-25-H1' order by 1, 2""")
     assert got == [
-        # B1: 6 x 1,800.00 = 10,800.00 in April-September (6 months gone), 6 left in its term this year:
-        # 10,800.00 / 6 x 6 = 10,800.00 (90% of the contract's 2,000.00 a month, not 12,000.00).
-        ("B1", "MOJ-VICTIMS-CORE", "spend rate", D("10800.00"), 6, 6, D("10800.00"), D("10800.00")),
-        # B2: 2,750.00 + 2,750.01 = 5,500.01 in 6 months; its term ends 31 December, so 3 months are
-        # left (October-December), not 6: 5,500.01 / 6 x 3 = 2,750.005 -> 2,750.01 (half away from zero).
-        # Split 275001p: DASV 275001 x 0.3 = 82500.3 -> 82500p; CORE 192500.7 -> 192500p + the spare 1p.
-        ("B2", "MOJ-DASV", "spend rate", D("5500.01"), 6, 3, D("2750.01"), D("825.00")),
-        ("B2", "MOJ-VICTIMS-CORE", "spend rate", D("5500.01"), 6, 3, D("2750.01"), D("1925.01")),
-        # B3: began 1 July, 3 months gone, nothing paid: contract rate 6,000.00 / 12 x 6 months left = 3,000.00.
-        ("B3", "MOJ-DASV", "contract rate", D("0.00"), 3, 6, D("3000.00"), D("3000.00")),
+        # B1: committed this year 24,000.00 x 12 / 12 = 24,000.00; paid 6 x 1,800.00 = 10,800.00 by
+        # 30 September: 24,000.00 - 10,800.00 = 13,200.00 still to pay.
+        ("B1", "MOJ-VICTIMS-CORE", "value still to pay", D("10800.00"), 6, 6, D("13200.00"), D("13200.00")),
+        # B2: its term ends 31 December, 9 months of it in the year: 12,000.00 x 9 / 12 = 9,000.00, not a
+        # full year cut again by the months left; paid 2,750.00 + 2,750.01 = 5,500.01: 3,499.99 to pay.
+        # Split 349999p: DASV 349999 x 0.3 = 104999.7 -> 104999p; CORE 244999.3 -> 244999p + the spare 1p.
+        ("B2", "MOJ-DASV", "value still to pay", D("5500.01"), 6, 3, D("3499.99"), D("1049.99")),
+        ("B2", "MOJ-VICTIMS-CORE", "value still to pay", D("5500.01"), 6, 3, D("3499.99"), D("2450.00")),
+        # B3: 1 July to March, 9 months in the year: 6,000.00 x 9 / 12 = 4,500.00; nothing paid yet (its
+        # first quarter is claimed in arrears), so all 4,500.00 is still to pay.
+        ("B3", "MOJ-DASV", "value still to pay", D("0.00"), 3, 6, D("4500.00"), D("4500.00")),
     ]
-    # At the year's end no month of any term is left in the year.
+    # In the year's last period nothing of the year is left to forecast: the forecast is the spend.
     assert rows(office["warehouse"], """select distinct forecast_method, forecast_remaining
                                         from intermediate.int_agreement_forecasts where period = '2024-25-H2'""") == [
-        ("no months left", D("0.00"))]
+        ("year ended", D("0.00"))]
 
 
 def test_h1_forecast_and_underspend_by_hand(office):
@@ -158,24 +159,24 @@ def test_h1_forecast_and_underspend_by_hand(office):
     # MOJ-VICTIMS-CORE spend to 30 September: B1 10,800.00 + B2's part 1,925.00 + 1,925.01 + U1 600.00
     # = 15,250.01.
     assert h1["grant_lines:MOJ-VICTIMS-CORE:spend_year_to_date"] == "15250.01"
-    # Forecast remaining: B1 10,800.00 + B2's part 1,925.01 + U1's run rate 600.00 / 6 months gone x 6
-    # left = 600.00: 13,325.01. Forecast for the year 15,250.01 + 13,325.01 = 28,575.02 (the old
-    # formula gave 15,250.01 + (24,000.00 + 6,300.00) x 6 / 12 = 30,400.01). Underspend 100,000.00 -
-    # 28,575.02 = 71,424.98.
-    assert h1["grant_lines:MOJ-VICTIMS-CORE:forecast_full_year"] == "28575.02"
-    assert h1["grant_lines:MOJ-VICTIMS-CORE:forecast_underspend"] == "71424.98"
+    # Forecast remaining: B1 13,200.00 + B2's part 2,450.00 + U1's run rate 600.00 / 6 months gone x 6
+    # left = 600.00: 16,250.00. Forecast for the year 15,250.01 + 16,250.00 = 31,500.01 (the old
+    # formula gave 15,250.01 + (24,000.00 + 6,300.00) x 6 / 12 = 30,400.01, cutting B2's 9 months
+    # again by half a year). Underspend 100,000.00 - 31,500.01 = 68,499.99.
+    assert h1["grant_lines:MOJ-VICTIMS-CORE:forecast_full_year"] == "31500.01"
+    assert h1["grant_lines:MOJ-VICTIMS-CORE:forecast_underspend"] == "68499.99"
     # MOJ-DASV spend: B2's part 825.00 + 825.00 + U2 (unknown agreement Z9, booked here) 300.00 = 1,950.00.
-    # Forecast remaining: B2's part 825.00 + B3 3,000.00 + U2's run rate 300.00 = 4,125.00; for the
-    # year 1,950.00 + 4,125.00 = 6,075.00 (old: 1,950.00 + (2,700.00 + 4,500.00) x 6 / 12 = 5,550.00).
-    # Underspend 50,000.00 - 6,075.00 = 43,925.00.
+    # Forecast remaining: B2's part 1,049.99 + B3 4,500.00 + U2's run rate 300.00 = 5,849.99; for the
+    # year 1,950.00 + 5,849.99 = 7,799.99 (old: 1,950.00 + (2,700.00 + 4,500.00) x 6 / 12 = 5,550.00).
+    # Underspend 50,000.00 - 7,799.99 = 42,200.01.
     assert h1["grant_lines:MOJ-DASV:spend_year_to_date"] == "1950.00"
-    assert h1["grant_lines:MOJ-DASV:forecast_full_year"] == "6075.00"
-    assert h1["grant_lines:MOJ-DASV:forecast_underspend"] == "43925.00"
+    assert h1["grant_lines:MOJ-DASV:forecast_full_year"] == "7799.99"
+    assert h1["grant_lines:MOJ-DASV:forecast_underspend"] == "42200.01"
     # MOJ-ISVA-IDVA: nothing spent or forecast; no letter, so its underspend is not available.
     assert D(h1["grant_lines:MOJ-ISVA-IDVA:forecast_full_year"]) == D("0")
     assert h1["grant_lines:MOJ-ISVA-IDVA:forecast_underspend"] is None
-    # 28,575.02 + 6,075.00 + 0 = 34,650.02.
-    assert h1["grant_lines:total:forecast_full_year"] == "34650.02"
+    # 31,500.01 + 7,799.99 + 0 = 39,300.00.
+    assert h1["grant_lines:total:forecast_full_year"] == "39300.00"
 
 
 def test_h2_forecast_is_the_years_spend(office):
@@ -189,11 +190,11 @@ def test_h2_forecast_is_the_years_spend(office):
 
 def test_forecast_underspend_warning_by_hand(office):
     warnings = json.loads((office["folders"]["2024-25-H1"] / "manifest.json").read_text())["warnings"]
-    # 71,424.98 > 5% of 100,000.00 and 43,925.00 > 5% of 50,000.00; neither can be carried forward.
+    # 68,499.99 > 5% of 100,000.00 and 42,200.01 > 5% of 50,000.00; neither can be carried forward.
     assert sorted((w["rule"], w["row"]) for w in warnings) == [("forecast_underspend", "MOJ-DASV"),
                                                               ("forecast_underspend", "MOJ-VICTIMS-CORE")]
     core = next(w for w in warnings if w["row"] == "MOJ-VICTIMS-CORE")
-    assert "£71,424.98" in core["message"] and "£100,000.00" in core["message"]
+    assert "£68,499.99" in core["message"] and "£100,000.00" in core["message"]
 
 
 def test_forecast_traces_to_the_register_and_ledger_lines(office):
@@ -208,13 +209,13 @@ def test_forecast_traces_to_the_register_and_ledger_lines(office):
     assert trace.reconciles and trace.formula == "spend_year_to_date + forecast_remaining"
     parts = {p.field: p for p in trace.parts}
     remaining = parts["forecast_remaining"]
-    assert remaining.kind == "additive" and remaining.traced_total == D("13325.01")
+    assert remaining.kind == "additive" and remaining.traced_total == D("16250.00")
     by_kind = {}
     for c in remaining.contributions:
         by_kind.setdefault(c["kind"], []).append(c)
-    # B1 10,800.00 and B2's 1,925.01, each from its register row; U1's run rate from its ledger line.
+    # B1 13,200.00 and B2's 2,450.00, each from its register row; U1's run rate from its ledger line.
     assert sorted((c["agreement_ref"], c["amount"]) for c in by_kind["agreement forecast"]) == [
-        ("B1", "10800.00"), ("B2", "1925.01")]
+        ("B1", "13200.00"), ("B2", "2450.00")]
     assert all(c["file"] == "agreements/register.xlsx" for c in by_kind["agreement forecast"])
     assert [(c["transaction_id"], c["amount"]) for c in by_kind["run rate of spend outside agreements"]] == [
         ("U1", "600.00")]

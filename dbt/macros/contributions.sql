@@ -145,9 +145,9 @@
        and agreements.start_date <= periods.period_end and agreements.end_date >= periods.period_start
 {%- endmacro %}
 
-{#- What each agreement paid from the pack's streams is forecast to spend after the period
-    (int_agreement_forecasts: its own spend rate, or its contract rate before anything is spent,
-    over the months of its term left in the year), and the run rate of spend outside agreements:
+{#- What each agreement paid from the pack's streams is forecast to cost after the period
+    (int_agreement_forecasts: its value committed in the year less what it has been paid so far),
+    and the run rate of spend outside agreements:
     each ledger-line part booked to the stream with no agreement, times the months left in the
     year over the months gone (in pence, half away from zero). Both add to forecast_remaining. -#}
 {% macro forecast_contributions(pack, period_type) -%}
@@ -161,12 +161,12 @@
         agreements.provider_name,
         agreements.service_name,
         forecasts.forecast_method || ': ' || case forecasts.forecast_method
-            when 'spend rate' then '£' || forecasts.spend_to_date || ' spent in ' || forecasts.months_gone
-                || ' months of its term so far this year / ' || forecasts.months_gone || ' x '
-                || forecasts.months_left || ' months of its term left'
-            when 'contract rate' then '£' || forecasts.annual_value || ' a year / 12 x ' || forecasts.months_left
-                || ' months of its term left (nothing spent yet)'
-            else 'no month of its term is left in the year'
+            when 'value still to pay' then '£' || forecasts.committed_in_year || ' committed this year ('
+                || forecasts.months_gone + forecasts.months_left || ' months of its term) - £'
+                || forecasts.spend_to_date || ' paid so far'
+            when 'paid in full' then '£' || forecasts.spend_to_date || ' paid so far, its £'
+                || forecasts.committed_in_year || ' committed this year'
+            else 'no month of the year is left'
         end || ' = £' || forecasts.agreement_forecast_remaining || ', share ' || forecasts.share
             || ' to ' || forecasts.stream_id as detail,
         forecasts.register_file as source_file,

@@ -1,9 +1,9 @@
 -- MoJ victims' services return: allocation, spend in the half-year and year to date, what is
 -- committed for the year and what is forecast to be spent in the rest of the year, per MoJ grant
 -- line (a stream reported in this pack). Sums over the pack's contributions; the forecast for the
--- year and the underspend are formulas over these (the pack spec). forecast_remaining is each
--- agreement's spend rate over the months of its term left in the year (int_agreement_forecasts)
--- plus the run rate of spend on the line outside agreements. A
+-- year and the underspend are formulas over these (the pack spec). forecast_remaining is what each
+-- agreement still commits the office to pay in the year (int_agreement_forecasts) plus the run rate
+-- of spend on the line outside agreements. A
 -- grant line is shown in the years its stream exists (tenant.yml first_year..last_year): MoJ's
 -- lines changed from 2025-26, when the two ring-fences merged. Outside those years it is shown
 -- only when money is booked or committed to it, with a warning.
