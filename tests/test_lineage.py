@@ -56,10 +56,14 @@ def test_a_forecast_is_traced_through_its_formula_to_ledger_lines_and_agreements
     assert {c["kind"] for c in allocation["contributions"]} == {"funding allocation letter"}
     assert forecast["kind"] == "derived"
     parts = {p["field"]: p for p in forecast["parts"]}
-    spent, committed, months = parts["spend_year_to_date"], parts["committed"], parts["months_remaining_in_year"]
+    # The forecast is spend so far plus what is forecast for the rest of the year: each agreement's
+    # forecast (its register row) and the run rate of spend outside agreements (its ledger lines).
+    spent, remaining = parts["spend_year_to_date"], parts["forecast_remaining"]
     assert {c["kind"] for c in spent["contributions"]} <= {"ledger line part"}
-    assert {c["kind"] for c in committed["contributions"]} == {"agreement commitment"}
-    assert months["kind"] == "given" and "months" in months["given_from"]
+    assert remaining["kind"] == "additive"
+    assert "agreement forecast" in {c["kind"] for c in remaining["contributions"]}
+    assert {c["kind"] for c in remaining["contributions"]} <= {"agreement forecast",
+                                                              "run rate of spend outside agreements"}
     assert main(["trace", str(folder), "grant_lines:MOJ-VICTIMS-CORE:forecast_underspend"]) == 0
     text = capsys.readouterr().out
     assert "= max(allocation - forecast_full_year, 0)" in text and "(matches the figure)" in text

@@ -303,13 +303,16 @@ def pack_figures(tenant_slug: str, pack: str, period: str, draft: bool = False) 
 
 def test_moj_grant_lines_forecast_by_hand(marts):
     h1 = pack_figures("west_yorkshire", "moj-victims", "2024-25-H1")
-    # No spend in H1; A1 commits 60000.00 a year (12 months x 60000 x 1 / 12); 6 months remain after
-    # September: forecast = 0 + round(60000 x 6 / 12, 2) = 30000.00; underspend = 100000 - 30000.
+    # No spend in H1: A1 (60000.00 a year, all MOJ-VICTIMS-CORE, its term running past March) commits
+    # 60000.00 x 12 / 12 = 60000.00 this year, none of it paid by September, so 60000.00 is still to
+    # pay; no line outside agreements is booked to the line (L4 is HO-VRU's). Forecast 0 + 60000.00;
+    # underspend = 100000 - 60000 = 40000. (The old formula spread it over the 6 months left: 30000.00.)
     assert h1["grant_lines:MOJ-VICTIMS-CORE:spend_year_to_date"] == "0.00"
-    assert D(h1["grant_lines:MOJ-VICTIMS-CORE:forecast_full_year"]) == D("30000.00")
-    assert D(h1["grant_lines:MOJ-VICTIMS-CORE:forecast_underspend"]) == D("70000.00")
+    assert D(h1["grant_lines:MOJ-VICTIMS-CORE:forecast_full_year"]) == D("60000.00")
+    assert D(h1["grant_lines:MOJ-VICTIMS-CORE:forecast_underspend"]) == D("40000.00")
     h2 = pack_figures("west_yorkshire", "moj-victims", "2024-25-H2")
-    # L1 5000.00 + L5 5000.00 + L6 -333.33 = 9666.67; no months remain after March.
+    # L1 5000.00 + L5 5000.00 + L6 -333.33 = 9666.67; the year has ended, so nothing more is
+    # forecast: 9666.67.
     assert h2["grant_lines:MOJ-VICTIMS-CORE:allocation"] == "100000.00"
     assert h2["grant_lines:MOJ-VICTIMS-CORE:spend_in_period"] == "9666.67"
     assert D(h2["grant_lines:MOJ-VICTIMS-CORE:forecast_full_year"]) == D("9666.67")

@@ -2,8 +2,9 @@
 
 A lookup, not a second derivation. Every additive figure of a pack is the sum of its rows in the
 pack's contribution grain (``returns.rpt_<pack>__contributions``: one row per ledger-line part,
-provider-return cell, police record, allocation letter or agreement commitment and the figure it
-adds to), which is also what the pack's ``rpt_`` models sum. A derived figure (a rate, a share,
+provider-return cell, police record, allocation letter, agreement commitment, agreement forecast
+(its register row) or run rate of a ledger line outside agreements, and the figure it adds to),
+which is also what the pack's ``rpt_`` models sum. A derived figure (a rate, a share,
 a forecast, a change on last year) is its formula in the pack spec over named parts of the same
 row, each traced in turn; a total of a derived figure is the sum of its rows. Each source row
 carries its landed file and sha256, so the chain ends at an immutable file.

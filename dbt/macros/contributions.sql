@@ -144,3 +144,66 @@
         on periods.period_type = '{{ period_type }}'
        and agreements.start_date <= periods.period_end and agreements.end_date >= periods.period_start
 {%- endmacro %}
+
+{#- What each agreement paid from the pack's streams is forecast to cost after the period
+    (int_agreement_forecasts: its value committed in the year less what it has been paid so far),
+    and the run rate of spend outside agreements:
+    each ledger-line part booked to the stream with no agreement, times the months left in the
+    year over the months gone (in pence, half away from zero). Both add to forecast_remaining. -#}
+{% macro forecast_contributions(pack, period_type) -%}
+    select
+        forecasts.period,
+        'forecast_remaining' as field,
+        'agreement forecast' as source_kind,
+        forecasts.forecast_remaining as amount,
+        forecasts.stream_id,
+        forecasts.agreement_ref,
+        agreements.provider_name,
+        agreements.service_name,
+        forecasts.forecast_method || ': ' || case forecasts.forecast_method
+            when 'value still to pay' then '£' || forecasts.committed_in_year || ' committed this year ('
+                || forecasts.months_gone + forecasts.months_left || ' months of its term) - £'
+                || forecasts.spend_to_date || ' paid so far'
+            when 'paid in full' then '£' || forecasts.spend_to_date || ' paid so far, its £'
+                || forecasts.committed_in_year || ' committed this year'
+            else 'no month of the year is left'
+        end || ' = £' || forecasts.agreement_forecast_remaining || ', share ' || forecasts.share
+            || ' to ' || forecasts.stream_id as detail,
+        forecasts.register_file as source_file,
+        forecasts.register_sha256 as source_sha256,
+        forecasts.register_locator as source_locator
+    from {{ ref('int_agreement_forecasts') }} as forecasts
+    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+    left join {{ ref('int_agreements_current') }} as agreements using (agreement_ref)
+    where forecasts.period_type = '{{ period_type }}'
+    union all by name
+    select
+        parts.period,
+        'forecast_remaining' as field,
+        'run rate of spend outside agreements' as source_kind,
+        cast(cast(sign(pence) * ((abs(pence) * 2 + months_gone) // (2 * months_gone)) as decimal(20, 0)) * 0.01
+             as decimal(18, 2)) as amount,
+        parts.transaction_id,
+        parts.posting_date,
+        parts.journal_type,
+        cast(parts.line_amount as decimal(18, 2)) as line_amount,
+        parts.stream_id,
+        '£' || parts.allocated_amount || ' with no agreement / ' || months_gone || ' months gone x '
+            || months_left || ' months left in the year' as detail,
+        parts.source_file,
+        parts.source_sha256,
+        parts.source_locator
+    from (
+        select
+            parts.*,
+            cast(round(parts.allocated_amount * 100) as hugeint) * periods.months_remaining_in_year as pence,
+            datediff('month', periods.year_start, periods.period_end + interval 1 day) as months_gone,
+            periods.months_remaining_in_year as months_left
+        from {{ ref('int_ledger_parts_by_period') }} as parts
+        join {{ ref('int_reporting_periods') }} as periods using (period)
+        where parts.period_type = '{{ period_type }}'
+          and parts.transaction_id in (select transaction_id from {{ ref('int_ledger_lines_matched') }}
+                                       where not is_matched)
+    ) as parts
+    join ({{ pack_streams(pack) }}) as streams using (stream_id)
+{%- endmacro %}

@@ -4,6 +4,7 @@
 with ledger as ({{ ledger_contributions('moj-victims', 'half') }}),
 letters as ({{ allocation_contributions('moj-victims', 'half') }}),
 commitments as ({{ commitment_contributions('moj-victims', 'half') }}),
+forecasts as ({{ forecast_contributions('moj-victims', 'half') }}),
 activity as (
     {{ return_cell_contributions('moj-victims', 'half', 'Activity',
        {'Referrals received': 'referrals_received', 'Referrals accepted': 'referrals_accepted'}) }}
@@ -24,6 +25,8 @@ union all by name
 select 'grant_lines' as section, stream_id as row_key, * from letters
 union all by name
 select 'grant_lines' as section, stream_id as row_key, * from commitments
+union all by name
+select 'grant_lines' as section, stream_id as row_key, * from forecasts
 union all by name
 select 'spend_by_service' as section, coalesce(agreement_ref, 'UNMATCHED') as row_key, * from ledger
 union all by name

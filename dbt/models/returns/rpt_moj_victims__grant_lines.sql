@@ -1,6 +1,9 @@
--- MoJ victims' services return: allocation, spend in the half-year and year to date, and what is
--- committed for the year, per MoJ grant line (a stream reported in this pack). Sums over the
--- pack's contributions; the forecast and underspend are formulas over these (the pack spec). A
+-- MoJ victims' services return: allocation, spend in the half-year and year to date, what is
+-- committed for the year and what is forecast to be spent in the rest of the year, per MoJ grant
+-- line (a stream reported in this pack). Sums over the pack's contributions; the forecast for the
+-- year and the underspend are formulas over these (the pack spec). forecast_remaining is what each
+-- agreement still commits the office to pay in the year (int_agreement_forecasts) plus the run rate
+-- of spend on the line outside agreements. A
 -- grant line is shown in the years its stream exists (tenant.yml first_year..last_year): MoJ's
 -- lines changed from 2025-26, when the two ring-fences merged. Outside those years it is shown
 -- only when money is booked or committed to it, with a warning.
@@ -11,7 +14,8 @@ figures as (
            sum(amount) filter (where field = 'allocation') as allocation,
            sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
            sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date,
-           sum(amount) filter (where field = 'committed') as committed
+           sum(amount) filter (where field = 'committed') as committed,
+           sum(amount) filter (where field = 'forecast_remaining') as forecast_remaining
     from {{ ref('rpt_moj_victims__contributions') }}
     where section = 'grant_lines'
     group by all
@@ -24,6 +28,7 @@ select
     cast(coalesce(figures.spend_in_period, 0) as decimal(18, 2)) as spend_in_period,
     cast(coalesce(figures.spend_year_to_date, 0) as decimal(18, 2)) as spend_year_to_date,
     cast(coalesce(figures.committed, 0) as decimal(18, 2)) as committed,
+    cast(coalesce(figures.forecast_remaining, 0) as decimal(18, 2)) as forecast_remaining,
     periods.months_remaining_in_year,
     streams.carry_forward_allowed,
     -- 1 when an underspend goes back to the funder, else null: the forecast-underspend warning reads it.
