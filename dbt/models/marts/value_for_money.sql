@@ -48,10 +48,6 @@ terms as (
         ledger.months_covered,
         ledger.covered_to,
         coalesce(ledger.year_closed, false) as year_closed,
-        -- The agreement's months of the year that the ledger covers.
-        case when ledger.covered_to is not null
-             then {{ months_in_year('services.start_date', 'least(services.end_date, ledger.covered_to)',
-                                    'services.financial_year') }} end as months_in_ledger,
         -- Why spend and people do not cover the same months (null where they do).
         case
             when services.returns_received < services.returns_expected
@@ -71,10 +67,6 @@ terms as (
 costs as (
     select
         terms.*,
-        -- What those months were bought for: the year's value once the ledger covers them all.
-        case when months_in_ledger = months_active then value_in_year
-             when months_in_ledger >= 0
-                 then {{ pounds_divided('annual_value * months_in_ledger', 12) }} end as value_in_ledger_months,
         case when months_differ_reason is null and actual_spend >= 0 and service_users_supported > 0
              then {{ pounds_divided('actual_spend', 'service_users_supported') }} end as cost_per_service_user,
         case when months_differ_reason is not null then months_differ_reason
@@ -126,11 +118,11 @@ select
     value_in_year,
     cast(months_covered as integer) as ledger_months_covered,
     year_closed,
-    value_in_ledger_months,
+    value_to_date as value_in_ledger_months,
     actual_spend,
     cast(provider_reported_spend as decimal(18, 2)) as provider_reported_spend,
-    cast(case when value_in_ledger_months > 0 then actual_spend / value_in_ledger_months end as decimal(9, 4))
-        as budget_utilisation,
+    -- Spend against the value of the same months: commissioned_services defines both.
+    spend_to_value_ratio as budget_utilisation,
     cast(case when year_closed then greatest(value_in_year - actual_spend, 0) end as decimal(18, 2)) as underspend,
     case when covered_to is null then 'the ledger holds no month of ' || financial_year
          when not year_closed then concat('year not closed: the ledger holds ', months_covered, ' of 12 months (to ',
