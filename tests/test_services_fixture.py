@@ -180,11 +180,13 @@ def test_year_in_progress_compares_spend_with_the_months_the_ledger_holds(office
     # 2025-26 at 15 May 2025: the ledger holds April and May (S7 15/04, S8 and S9 15/05): 2 months.
     # Y1: 12000.00 a year, 12 months active: value_in_year 12000.00; 2 months so far: 12000 x 2 / 12 =
     # 2000.00; spend S7 1000.00 + S8 1000.00 = 2000.00; 2000 / 2000 = 1.0000 (not 2000 / 12000 = 0.1667,
-    # "spend below value"). No return yet of the 4 the year will need (ceil(12 / 3)): Red for returns.
-    assert service(office, "Y1", "2025-26", columns) == {
+    # "spend below value"). No return has come, but none is due yet: Q1 2025-26 ends 30 June and is due
+    # 30 days later, after 15 May. Nothing fires: Green (before, the 4 returns the year will need counted
+    # as missing: Red).
+    assert service(office, "Y1", "2025-26", columns + ["returns_expected", "returns_due", "returns_overdue"]) == {
         "value_in_year": D("12000.00"), "ledger_months_covered": 2, "value_to_date": D("2000.00"),
-        "actual_spend": D("2000.00"), "spend_to_value_ratio": D("1.0000"), "rag_status": "Red",
-        "rag_reason": "no KPIs reported; returns missing"}
+        "actual_spend": D("2000.00"), "spend_to_value_ratio": D("1.0000"), "rag_status": "Green",
+        "rag_reason": "", "returns_expected": 4, "returns_due": 0, "returns_overdue": 0}
     # P1 in 2025-26: April and May (it ends 31 May 2025): 12000 x 2 / 12 = 2000.00 both in the year and to
     # date; spend S9 2000.00: 1.0000.
     assert service(office, "P1", "2025-26", columns[:5]) == {
@@ -202,12 +204,13 @@ def test_year_the_ledger_does_not_hold_is_not_compared(office):
                                            "spend_to_value_ratio", "returns_received", "returns_expected",
                                            "rag_status", "rag_reason"])
     # No line is posted in 2023-24: spend is not compared (null, with the reason), not 0 / 12000 = "spend
-    # below value". 1 return (Q4) of ceil(12 / 3) = 4: 3 missing, Red; its return has no KPI actual.
+    # below value". 1 return (Q4) of ceil(12 / 3) = 4, all due by 15 May 2025: 3 overdue, Red; its return
+    # has no KPI actual.
     assert got == {"value_in_year": D("12000.00"), "ledger_months_covered": None, "value_to_date": None,
                    "spend_to_value_ratio": None, "returns_received": 1, "returns_expected": 4,
                    "rag_status": "Red",
                    "rag_reason": "spend not compared: the ledger holds no month of the year; no KPIs reported; "
-                                 "returns missing"}
+                                 "returns overdue"}
 
 
 def test_primary_priority_from_the_plan_in_force_for_most_months(office):

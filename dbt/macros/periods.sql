@@ -37,3 +37,13 @@
 {% macro previous_financial_year(fy_label) -%}
     (cast(cast(left({{ fy_label }}, 4) as integer) - 1 as varchar) || '-' || substr({{ fy_label }}, 3, 2))
 {%- endmacro %}
+
+{#- A provider's quarterly return is due 30 days after its quarter ends (overdue after that day). -#}
+{% macro return_due_date(quarter_end) -%}
+    cast({{ quarter_end }} + interval 30 day as date)
+{%- endmacro %}
+
+{#- The reporting date: the dbt var as_of (the tenant's reporting date) or today. -#}
+{% macro as_of_date() -%}
+    {{ "cast('" ~ var('as_of') ~ "' as date)" if var('as_of', none) else "current_date" }}
+{%- endmacro %}

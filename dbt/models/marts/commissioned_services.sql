@@ -128,6 +128,24 @@ returns as (
     select agreement_ref, financial_year, count(*) filter (where is_current) as returns_received
     from {{ ref('int_provider_returns_received') }} group by all
 ),
+due_returns as (
+    -- Quarters of the year whose return was due (30 days after the quarter) by the reporting date,
+    -- and which of them have no return: a year in progress is judged on the returns due so far.
+    select due.agreement_ref, due.financial_year, count(*) as returns_due,
+           count(*) filter (where received.quarter is null) as returns_overdue
+    from (
+        select active.agreement_ref, active.financial_year, periods.period as quarter
+        from active
+        join {{ ref('int_reporting_periods') }} as periods
+            on periods.period_type = 'quarter' and periods.financial_year = active.financial_year
+           and active.start_date <= periods.period_end and active.end_date >= periods.period_start
+        where coalesce(active.commissioning_role, '') <> 'Influencing'
+          and {{ as_of_date() }} > {{ return_due_date('periods.period_end') }}
+    ) as due
+    left join (select agreement_ref, quarter from {{ ref('int_provider_returns_received') }} where is_current)
+        as received using (agreement_ref, quarter)
+    group by all
+),
 joined as (
     select
         active.financial_year,
@@ -166,7 +184,9 @@ joined as (
         cast(coalesce(returns.returns_received, 0) as integer) as returns_received,
         -- An influencing role carries no money and no monitoring: no return is expected.
         cast(case when active.commissioning_role = 'Influencing' then 0 else ceil(active.months_active / 3) end
-             as integer) as returns_expected
+             as integer) as returns_expected,
+        cast(coalesce(due_returns.returns_due, 0) as integer) as returns_due,
+        cast(coalesce(due_returns.returns_overdue, 0) as integer) as returns_overdue
     from active
     left join funding using (agreement_ref)
     left join plan_in_force using (agreement_ref, financial_year)
@@ -180,6 +200,7 @@ joined as (
     left join kpis using (agreement_ref, financial_year)
     left join kpis_set using (agreement_ref)
     left join returns using (agreement_ref, financial_year)
+    left join due_returns using (agreement_ref, financial_year)
 ),
 measured as (
     select
@@ -195,9 +216,9 @@ select
     case
         when commissioning_role = 'Influencing' then 'Not assessed'
         when spend_to_value_ratio < 0.75 or spend_to_value_ratio > 1.10 or kpi_attainment < 0.5
-             or returns_expected - returns_received > 1 then 'Red'
-        when spend_to_value_ratio < 0.90 or kpi_attainment < 0.75 or returns_received < returns_expected
-             or (kpis_set > 0 and returns_expected > 0 and kpi_actuals_reported = 0) then 'Amber'
+             or returns_overdue > 1 then 'Red'
+        when spend_to_value_ratio < 0.90 or kpi_attainment < 0.75 or returns_overdue > 0
+             or (kpis_set > 0 and returns_due > 0 and kpi_actuals_reported = 0) then 'Amber'
         else 'Green'
     end as rag_status,
     concat_ws('; ',
@@ -209,7 +230,7 @@ select
         case when spend_to_value_ratio < 0.90 then 'spend below value' end,
         case when spend_to_value_ratio > 1.10 then 'spend above value' end,
         case when kpi_attainment < 0.75 then 'KPIs missed' end,
-        case when kpis_set > 0 and returns_expected > 0 and kpi_actuals_reported = 0 then 'no KPIs reported' end,
-        case when returns_received < returns_expected then 'returns missing' end
+        case when kpis_set > 0 and returns_due > 0 and kpi_actuals_reported = 0 then 'no KPIs reported' end,
+        case when returns_overdue > 0 then 'returns overdue' end
     ) as rag_reason
 from measured

@@ -4,7 +4,6 @@
 -- carry-forward and overspend are not available (null), never the whole allocation. So are they
 -- when no allocation letter for the year has landed. What is carried forward or returned is known
 -- only for a year that has ended by the reporting date and whose last month the ledger holds.
-{% set as_of = "cast('" ~ var('as_of') ~ "' as date)" if var('as_of', none) else "current_date" %}
 with streams as (select * from {{ ref('int_funding_streams_current') }}),
 allocations as (select stream_id, financial_year, allocation from {{ ref('int_funding_allocations_current') }}),
 allocated as (
@@ -24,13 +23,8 @@ spent as (
     from allocated join streams using (stream_id)
     group by all
 ),
-ledger_years as (
-    select financial_year,
-           -- the year has ended and the ledger holds its last month (March)
-           bool_or(month(posting_date) = 3) and max({{ fy_end('financial_year') }}) < {{ as_of }} as year_closed
-    from {{ ref('int_ledger_lines_deduplicated') }}
-    group by financial_year
-),
+-- A year is closed when it has ended and the ledger holds its last month (March).
+ledger_years as (select financial_year, year_closed from {{ ref('int_ledger_months_covered') }}),
 conditions as (select stream_id, financial_year, match_funding_pct from {{ ref('int_funding_stream_conditions') }}),
 years as (
     select stream_id, financial_year from allocations

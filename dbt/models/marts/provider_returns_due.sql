@@ -1,7 +1,6 @@
 -- Every quarterly return due from each agreement, from the first quarter any return was received
 -- (when monitoring began in the warehouse) to the reporting date, and whether it came: Received,
 -- Overdue (not received 30 days after the quarter ended), or Not yet due.
-{% set as_of = "cast('" ~ var('as_of') ~ "' as date)" if var('as_of', none) else "current_date" %}
 with agreements as (select * from {{ ref('int_agreements_current') }}),
 received as (select * from {{ ref('int_provider_returns_received') }}),
 first_quarter as (select min({{ quarter_start('quarter') }}) as monitoring_start from received where quarter is not null),
@@ -10,7 +9,7 @@ quarters as (
         q.quarter_start::date as quarter_start,
         (q.quarter_start + interval 3 month - interval 1 day)::date as quarter_end
     from first_quarter,
-         generate_series(monitoring_start, {{ as_of }}, interval 3 month) as q(quarter_start)
+         generate_series(monitoring_start, {{ as_of_date() }}, interval 3 month) as q(quarter_start)
     where monitoring_start is not null
 ),
 due as (
@@ -22,10 +21,10 @@ due as (
         {{ financial_year('quarters.quarter_start') }} || '-Q' ||
             cast(((month(quarters.quarter_start) + 8) % 12) // 3 + 1 as varchar) as quarter,
         quarters.quarter_end,
-        cast(quarters.quarter_end + interval 30 day as date) as due_date
+        {{ return_due_date('quarters.quarter_end') }} as due_date
     from agreements
     join quarters on agreements.start_date <= quarters.quarter_end and agreements.end_date >= quarters.quarter_start
-    where quarters.quarter_end < {{ as_of }}
+    where quarters.quarter_end < {{ as_of_date() }}
       -- An influencing role carries no money: the office monitors nothing there.
       and coalesce(agreements.commissioning_role, '') <> 'Influencing'
 ),
@@ -34,7 +33,7 @@ current_returns as (
     from received where is_current
 )
 select
-    {{ as_of }} as as_of_date,
+    {{ as_of_date() }} as as_of_date,
     due.agreement_ref,
     due.provider_id,
     due.provider_name,
@@ -47,10 +46,10 @@ select
     cast(coalesce(current_returns.submissions, 0) as integer) as submissions,
     case
         when current_returns.quarter is not null then 'Received'
-        when {{ as_of }} > due.due_date then 'Overdue'
+        when {{ as_of_date() }} > due.due_date then 'Overdue'
         else 'Not yet due'
     end as status,
-    cast(case when current_returns.quarter is null and {{ as_of }} > due.due_date
-              then {{ as_of }} - due.due_date end as integer) as days_overdue
+    cast(case when current_returns.quarter is null and {{ as_of_date() }} > due.due_date
+              then {{ as_of_date() }} - due.due_date end as integer) as days_overdue
 from due
 left join current_returns using (agreement_ref, quarter)
