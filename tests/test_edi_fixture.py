@@ -11,6 +11,8 @@ people are that quarter's service users):
   where its users live; two hidden 4s get a third hidden cell; a hidden Not stated withholds shares;
   a group expected to hold under 5 people is too few to assess.
 * E3 Youth Violence Mentoring, 10 to 24, Leeds only: a band cut by the cohort (under 18 is 10 to 17).
+* E4 Victim Care Hub, All ages, Leeds and Bradford, no district given: baselines weighted by the
+  districts' population.
 
 Every expected value was worked out on paper from these inputs (arithmetic in the comments).
 """
@@ -113,6 +115,9 @@ RETURNS = {
         "Ethnicity": {"White": 30, "Asian, Asian British or Asian Welsh": 10, t.NOT_STATED: 0},
         "District": {"Leeds": 40},
     }),
+    "E4": (50, {
+        "Ethnicity": {"White": 35, "Asian, Asian British or Asian Welsh": 15},
+    }),
 }
 
 
@@ -126,6 +131,7 @@ def build_inbox(tenant):
         agreement("E1", "Adult Victims Service", "victims_all_crime", ("Leeds",), "18 and over", charity),
         agreement("E2", "Community Safety Grant", "community_safety_grant", ("Leeds", "Bradford"), None, charity),
         agreement("E3", "Youth Violence Mentoring", "violence_reduction", ("Leeds",), "10 to 24", charity),
+        agreement("E4", "Victim Care Hub", "victims_all_crime", ("Leeds", "Bradford"), "All ages", charity),
     ]
     write_register(agreements, inbox / "agreements" / "register.xlsx")
     write(inbox / "ledger" / "gl_2024-06.csv", LEDGER_HEADER + "\n"
@@ -290,6 +296,27 @@ def test_youth_cohort_cuts_the_under_18_band(edi):
                                                       "No census baseline for this cohort"]
 
 
+def test_baseline_weighted_by_population_when_no_district_is_given(edi):
+    # E4, all ages, Leeds (1,000) and Bradford (500); its return gives every district Not stated, so the
+    # served districts are weighted by their population: Asian (150 + 200) / 1500 = 0.2333, Black
+    # 35/1500 = 0.0233, Mixed 30/1500 = 0.0200, White 1070/1500 = 0.7133, Other 15/1500 = 0.0100.
+    # Of 50 stating: White 35/50 = 0.70, ratio 0.70 / 0.71333 = 0.981 (expected 35.7); Asian 15/50 = 0.30,
+    # ratio 0.30 / 0.23333 = 1.286, over-represented (expected 11.7); Black, Mixed, Other 0, expected
+    # 50 x 0.0233 = 1.2, 1.0 and 0.5 people: too few to assess.
+    assert table(edi, "E4", "Ethnicity") == {
+        "Asian, Asian British or Asian Welsh": [15, D("0.3000"), D("0.2333"), D("1.286"), "Over-represented"],
+        "Black, Black British, Black Welsh, Caribbean or African": [0, D("0.0000"), D("0.0233"), D("0.000"),
+                                                                    "Too few to assess"],
+        "Mixed or Multiple ethnic groups": [0, D("0.0000"), D("0.0200"), D("0.000"), "Too few to assess"],
+        "White": [35, D("0.7000"), D("0.7133"), D("0.981"), "In line with population"],
+        "Other ethnic group": [0, D("0.0000"), D("0.0100"), D("0.000"), "Too few to assess"],
+    }
+    assert one(edi, """select distinct baseline_weighting, ages_served from marts.edi_representation
+                       where agreement_ref = 'E4' and characteristic = 'Ethnicity'
+                         and baseline_weighting is not null""") == [
+        ("Population of the districts served", "All ages")]
+
+
 def test_no_published_table_can_be_solved(edi):
     con = duckdb.connect(str(edi), read_only=True)
     try:
@@ -298,7 +325,7 @@ def test_no_published_table_can_be_solved(edi):
         rows = [dict(zip(names, r)) for r in cursor.fetchall()]
     finally:
         con.close()
-    assert len({(r["agreement_ref"], r["characteristic"]) for r in rows}) == 21   # 3 agreements x 7
+    assert len({(r["agreement_ref"], r["characteristic"]) for r in rows}) == 28   # 4 agreements x 7
     assert check_edi_tables(rows) == []
 
 
