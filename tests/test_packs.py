@@ -244,3 +244,21 @@ def test_packs_find_their_streams_by_reported_in_not_by_id(isolated):
         values = {f["id"]: f["value"] for f in manifest["figures"]}
         assert Decimal(values[figure]) > 0, (pack, figure)
         assert all(c["status"] != "fail" for c in manifest["checks"] if c["kind"] == "reconciliation")
+
+
+@pytest.mark.parametrize("slug", ["west_yorkshire", "south_yorkshire"])
+def test_no_equality_table_of_the_demo_can_be_solved(built, slug):
+    # Every table of marts.edi_representation (a characteristic of an agreement and year), solved by an
+    # attacker who knows the published total, visible counts and shares, and which cells were 1 to 4
+    # (tests/disclosure.py): no hidden count can be worked out, and no count of 1 to 4 is published.
+    from tests.disclosure import check_edi_tables
+
+    con = duckdb.connect(str(TenantPaths.for_tenant(slug).warehouse), read_only=True)
+    try:
+        cursor = con.execute("select * from marts.edi_representation")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    assert any(r["suppress_in_publication"] for r in rows)
+    assert check_edi_tables(rows) == []

@@ -44,6 +44,29 @@ CATEGORY_COHORT = {
     "immediate_justice": "People who commit anti-social behaviour", "appropriate_adults": "Vulnerable detainees",
     "liaison_diversion": "People in custody with vulnerabilities",
 }
+# The ages each kind of service is for (the register's "Ages served"): a service named for children or
+# young people by its name first, then its category; anything else serves all ages.
+SERVICE_AGES = {
+    "Children and Young People Victims Service": "Under 18", "Child ISVA Service": "Under 18",
+    "Schools Violence Prevention": "Under 18", "Youth Violence Mentoring": "10 to 24",
+    "Youth Diversion Grant": "10 to 24", "Adult Victims Service": "18 and over",
+}
+CATEGORY_AGES = {
+    "victims_all_crime": "All ages", "domestic_abuse": "16 and over", "sexual_violence_isva": "18 and over",
+    "idva": "16 and over", "restorative_justice": "10 and over", "perpetrator_programme": "16 and over",
+    "violence_reduction": "10 to 24", "community_safety_grant": "All ages", "immediate_justice": "10 and over",
+    "appropriate_adults": "10 and over", "liaison_diversion": "10 and over",
+}
+
+
+def ages_served(category: str, service_name: str) -> str:
+    """The ages a demo service is for (no random draw, so the rest of the demo is unchanged)."""
+    for name, ages in SERVICE_AGES.items():
+        if service_name.startswith(name):
+            return ages
+    return CATEGORY_AGES.get(category, "All ages")
+
+
 # Words that tie a category to a plan priority by its name, most specific first.
 CATEGORY_PRIORITY_WORDS = {
     "victims_all_crime": ("Victim", "victims", "Vulnerable"),
@@ -103,6 +126,7 @@ class Agreement:
     kpis: list[tuple[str, str, str]] = field(default_factory=list)              # (kpi, target, unit)
     posts: list[tuple[str, Decimal]] = field(default_factory=list)              # (ISVA or IDVA, FTE funded)
     grant_round: str | None = None      # a round of small grants: its name; paid on award, the rest on the final report
+    ages_served: str | None = None      # the register's "Ages served" (None: not stated, compared with all ages)
 
     @property
     def total_value(self) -> Decimal:
@@ -150,6 +174,7 @@ def build_commissioning(tenant: Tenant, years: list[FinancialYear], rng: random.
     _rounds_through_the_year(tenant, agreements)
     _size(tenant, agreements, years, rng)
     for a in agreements:
+        a.ages_served = ages_served(a.category, a.service_name)
         a.priorities = _weights(tenant.plans, a, rng)
         a.kpis = _kpis(a, rng)
         a.posts = _posts(a)
@@ -181,7 +206,7 @@ def influencing_entry(tenant: Tenant, providers: list[Provider], first_year: Fin
         agreement_type="Partnership", role=ROLE_BY_TYPE["Partnership"], procurement_route="Not procured",
         start=first_year.start, end=dt.date(first_year.start.year + 3, 3, 31), annual_value=Decimal(0),
         decision_record=f"DR-{first_year.start.year}-{rng.randint(10, 199):03d}", eia_done=True, dpia_done=False,
-        modern_slavery="N/A", social_value_score=None)
+        modern_slavery="N/A", social_value_score=None, ages_served=CATEGORY_AGES["domestic_abuse"])
 
 
 # What an independent sexual or domestic violence adviser post costs a provider a year, with

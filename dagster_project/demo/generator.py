@@ -118,7 +118,8 @@ def write_register(agreements: list[Agreement], path: Path) -> Path:
         "Agreements": [(a.ref, a.provider.id, a.service_name, a.category, a.cohort, "; ".join(a.districts),
                         a.agreement_type, a.role, a.procurement_route, a.start, a.end, float(a.annual_value),
                         float(a.total_value), a.decision_record, "Yes" if a.eia_done else "No",
-                        "Yes" if a.dpia_done else "No", a.modern_slavery, a.social_value_score) for a in agreements],
+                        "Yes" if a.dpia_done else "No", a.modern_slavery, a.social_value_score, a.ages_served)
+                       for a in agreements],
         "Funding split": [(a.ref, s, float(share)) for a in agreements for s, share in a.funding],
         "Priority weights": [(a.ref, plan, prio, float(w)) for a in agreements for plan, prio, w in a.priorities],
         "KPIs": [(a.ref, k, float(tg), unit) for a in agreements for k, tg, unit in a.kpis],

@@ -18,6 +18,8 @@ from dagster_project.extract.workbooks import cell_text, insert_rows, open_workb
 
 MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# The ages a service is for (register column "Ages served"): All ages, Under N, N and over, N to M.
+AGES = re.compile(r"^(All ages|Under (?P<under>\d{1,3})|(?P<over>\d{1,3}) and over|(?P<lo>\d{1,3}) to (?P<hi>\d{1,3}))$")
 DATE = re.compile(r"^(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})$")
 KINDS = {
     "money": (MONEY, "an amount in pounds with at most two decimals, without £ or commas"),
@@ -26,6 +28,7 @@ KINDS = {
     "yes_no": (re.compile(r"^(Yes|No|N/A)$"), "Yes, No or N/A"),
     "post_type": (re.compile(r"^(ISVA|IDVA)$"), "ISVA or IDVA"),
     "fte": (re.compile(r"^\d+(\.\d{1,2})?$"), "full-time equivalent posts, e.g. 2.5 (at most two decimals)"),
+    "ages": (AGES, "All ages, Under 18, 18 and over, or 10 to 24 (whole years; the first age not above the second)"),
 }
 
 
@@ -38,6 +41,7 @@ class SheetSpec:
     required: tuple[str, ...]
     kinds: tuple[tuple[str, str], ...] = ()     # (column, kind in KINDS)
     optional: bool = False                        # a register without the sheet has no such rows
+    optional_trailing: int = 0                    # the last columns an older register may not have (blank)
 
 
 REGISTER_SHEETS = (
@@ -51,15 +55,18 @@ REGISTER_SHEETS = (
               ("Agreement ref", "Provider ID", "Service name", "Service category", "Cohort", "Districts",
                "Agreement type", "Commissioning role", "Procurement route", "Start date", "End date",
                "Annual value", "Total value", "Decision record", "EIA done", "DPIA done",
-               "Modern slavery assessment", "Social value score"),
+               "Modern slavery assessment", "Social value score", "Ages served"),
               ("agreement_ref", "provider_id", "service_name", "service_category", "cohort", "districts",
                "agreement_type", "commissioning_role", "procurement_route", "start_date", "end_date",
                "annual_value", "total_value", "decision_record", "eia_done", "dpia_done",
-               "modern_slavery_assessment", "social_value_score"),
+               "modern_slavery_assessment", "social_value_score", "ages_served"),
               ("agreement_ref", "provider_id", "service_category", "start_date", "end_date", "annual_value"),
               (("start_date", "date"), ("end_date", "date"), ("annual_value", "money"), ("total_value", "money"),
                ("eia_done", "yes_no"), ("dpia_done", "yes_no"), ("modern_slavery_assessment", "yes_no"),
-               ("social_value_score", "number"))),
+               ("social_value_score", "number"), ("ages_served", "ages")),
+              # "Ages served" (the ages the service is for; the equality baseline uses the census in those
+              # ages) is optional: an older register without it, or a blank cell, means not stated.
+              optional_trailing=1),
     SheetSpec("Funding split", "agreement_funding",
               ("Agreement ref", "Stream ID", "Share"),
               ("agreement_ref", "stream_id", "share"),
@@ -81,6 +88,13 @@ REGISTER_SHEETS = (
 )
 
 
+def ages_in_order(match: re.Match) -> bool:
+    """An "N to M" age range must not run backwards (and "Under 0" holds no one)."""
+    if match["lo"] is not None:
+        return int(match["lo"]) <= int(match["hi"])
+    return match["under"] is None or int(match["under"]) > 0
+
+
 def column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
     return get_column_letter(index + 1)
@@ -96,14 +110,19 @@ def read_sheet_rows(wb, spec: SheetSpec, name: str) -> tuple[list[tuple], list[s
     rows_iter = ws.iter_rows(values_only=True)
     header = [cell_text(v) for v in next(rows_iter, ())]
     header = [h.strip() if h else "" for h in header][: len(spec.header)]
-    if header != list(spec.header):
+    header += [""] * (len(spec.header) - len(header))
+    required_width = len(spec.header) - spec.optional_trailing
+    if header[:required_width] != list(spec.header[:required_width]) or any(
+            h not in ("", expected) for h, expected in zip(header[required_width:], spec.header[required_width:])):
         raise BadInput(name, f"header does not match; expected {', '.join(spec.header)} in columns A to "
                              f"{column_letter(len(spec.header) - 1)} (found {', '.join(h or '(blank)' for h in header)})",
                        f"{spec.sheet}!1:1")
+    absent = {i for i in range(required_width, len(spec.header)) if not header[i]}   # an older layout
     rows, locators = [], []
     for number, values in enumerate(rows_iter, start=2):
         texts = tuple(cell_text(v) for v in values[: len(spec.header)])
         texts = texts + (None,) * (len(spec.header) - len(texts))
+        texts = tuple(None if i in absent else t for i, t in enumerate(texts))
         if all(t is None for t in texts):
             continue
         for column in spec.required:
@@ -114,7 +133,8 @@ def read_sheet_rows(wb, spec: SheetSpec, name: str) -> tuple[list[tuple], list[s
         for column, kind in spec.kinds:
             i = spec.columns.index(column)
             pattern, expected = KINDS[kind]
-            if texts[i] is not None and not pattern.match(texts[i]):
+            match = pattern.match(texts[i]) if texts[i] is not None else None
+            if texts[i] is not None and (not match or (kind == "ages" and not ages_in_order(match))):
                 raise BadInput(name, f"'{spec.header[i]}' is {texts[i]!r}; expected {expected}",
                                f"{spec.sheet}!{column_letter(i)}{number}")
         rows.append(texts)

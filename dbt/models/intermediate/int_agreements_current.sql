@@ -23,6 +23,9 @@ select
     agreements.dpia_done,
     agreements.modern_slavery_assessment,
     agreements.social_value_score,
+    agreements.ages_served,
+    agreements.age_from,
+    agreements.age_to,
     agreements._source_file as register_file,
     agreements._source_locator as register_locator
 from agreements

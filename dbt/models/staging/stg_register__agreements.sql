@@ -17,5 +17,17 @@ select
     {{ to_flag('dpia_done') }} as dpia_done,
     modern_slavery_assessment,
     cast(social_value_score as decimal(5, 2)) as social_value_score,
+    -- "Ages served" (checked on landing): All ages, Under N, N and over, N to M. Blank, or a register
+    -- without the column, is not stated: the equality baseline then uses all ages and says so.
+    ages_served,
+    case
+        when ages_served is null or ages_served = 'All ages' then 0
+        when ages_served like 'Under %' then 0
+        else cast(regexp_extract(ages_served, '^(\d+)', 1) as integer)
+    end as age_from,
+    case
+        when ages_served like 'Under %' then cast(regexp_extract(ages_served, '^Under (\d+)$', 1) as integer) - 1
+        when ages_served like '% to %' then cast(regexp_extract(ages_served, ' to (\d+)$', 1) as integer)
+    end as age_to,
     {{ provenance() }}
 from {{ source('raw', 'agreements') }}
