@@ -75,6 +75,8 @@ def build_inbox(tenant):
         # K1: the register now says 80% and 1,200 hours; the returns were sent with 70% and 800 hours.
         agreement("K1", dt.date(2024, 4, 1), dt.date(2025, 3, 31), VICTIMS,
                   [(PERCENT_KPI, "80", "%"), (HOURS_KPI, "1200", "hours")]),
+        # K3: a count KPI (1,200 hours a year) reported on two returns only (Q3 and Q4).
+        agreement("K3", dt.date(2024, 4, 1), dt.date(2025, 3, 31), VICTIMS, [(HOURS_KPI, "1200", "hours")]),
         # K2: the register sets a KPI; its four returns report no actual.
         agreement("K2", dt.date(2024, 4, 1), dt.date(2025, 3, 31), VICTIMS, ONE_KPI),
         # P1: June 2024 to May 2025, across the plan change. P2: August 2024 to March 2025.
@@ -96,6 +98,8 @@ def build_inbox(tenant):
         a_return(inbox, tenant, "K1", quarter, targets, {PERCENT_KPI: percent, HOURS_KPI: 230})
     for quarter in ("2024-25-Q1", "2024-25-Q2", "2024-25-Q3", "2024-25-Q4"):
         a_return(inbox, tenant, "K2", quarter, ((PERCENT_KPI, "70"),))
+    for quarter in ("2024-25-Q3", "2024-25-Q4"):
+        a_return(inbox, tenant, "K3", quarter, ((HOURS_KPI, "1200"),), {HOURS_KPI: 310})
     a_return(inbox, tenant, "N1", "2023-24-Q4", ((PERCENT_KPI, "70"),), completed="2024-04-10")
 
     # 2024-25: each agreement spends exactly the value of its months (March is held: 12 months).
@@ -106,7 +110,8 @@ def build_inbox(tenant):
           "S3,15/09/2024,2024-25 P06,CC-MOJ-VICTIMS-CORE,5400,Test Charity,K2,INV,6000.00,K2\n"
           "S4,31/03/2025,2024-25 P12,CC-MOJ-VICTIMS-CORE,5400,Test Charity,K2,INV,6000.00,K2\n"
           "S5,31/03/2025,2024-25 P12,CC-MOJ-VICTIMS-CORE,5400,Test Charity,P1,INV,10000.00,P1\n"
-          "S6,31/03/2025,2024-25 P12,CC-MOJ-VICTIMS-CORE,5400,Test Charity,P2,INV,8000.00,P2\n")
+          "S6,31/03/2025,2024-25 P12,CC-MOJ-VICTIMS-CORE,5400,Test Charity,P2,INV,8000.00,P2\n"
+          "S10,31/03/2025,2024-25 P12,CC-MOJ-VICTIMS-CORE,5400,Test Charity,K3,INV,12000.00,K3\n")
     write(inbox / "ledger" / "gl_2025-26.csv", LEDGER_HEADER + "\n"
           "S7,15/04/2025,2025-26 P01,CC-MOJ-VICTIMS-CORE,5400,Test Charity,Y1,INV,1000.00,Y1 Apr\n"
           "S8,15/05/2025,2025-26 P02,CC-MOJ-VICTIMS-CORE,5400,Test Charity,Y1,INV,1000.00,Y1 May\n"
@@ -161,6 +166,15 @@ def test_kpis_judged_against_the_target_on_each_return(office):
     # Both met: 2 / 2 = 1.0000. Spend 12000.00 / 12000.00 = 1.0000; 4 returns of 4: Green.
     assert got == {"kpis_set": 2, "kpi_actuals_reported": 2, "kpis_reported": 2, "kpis_met": 2,
                    "kpi_attainment": D("1.0000"), "rag_status": "Green", "rag_reason": ""}
+
+
+def test_a_count_kpi_is_judged_on_the_months_its_returns_cover(office):
+    got = service(office, "K3", "2024-25", ["kpis_reported", "kpis_met", "kpi_attainment", "returns_overdue",
+                                           "rag_status", "rag_reason"])
+    # Hours: 310 + 310 = 620 on two returns, which cover 2 x 3 = 6 months: target 1,200 x 6 / 12 = 600;
+    # 620 >= 600: met (against the whole year's 1,200: missed). Q1 and Q2 never came: 2 overdue, Red.
+    assert got == {"kpis_reported": 1, "kpis_met": 1, "kpi_attainment": D("1.0000"), "returns_overdue": 2,
+                   "rag_status": "Red", "rag_reason": "returns overdue"}
 
 
 def test_kpis_set_but_none_reported_is_at_least_amber(office):

@@ -103,6 +103,7 @@ kpi_years as (
            register.unit,
            avg(cells.actual) as average_actual,
            sum(cells.actual) as total_actual,
+           count(*) as quarters_reported,
            avg(coalesce(cells.return_target, register.target)) as target
     from kpi_cells as cells
     left join {{ ref('int_agreement_kpis_current') }} as register using (agreement_ref, kpi)
@@ -115,7 +116,9 @@ kpis as (
            count(*) filter (where kpi_years.in_register and kpi_years.target is not null) as kpis_reported,
            count(*) filter (where kpi_years.in_register and
                                   case when kpi_years.unit = '%' then kpi_years.average_actual >= kpi_years.target
-                                       else kpi_years.total_actual >= kpi_years.target * active.months_active / 12 end)
+                                       -- a count's annual target, pro-rated to the months its returns cover
+                                       else kpi_years.total_actual >= kpi_years.target
+                                            * least(3 * kpi_years.quarters_reported, active.months_active) / 12 end)
                as kpis_met
     from kpi_years
     join active using (agreement_ref, financial_year)
