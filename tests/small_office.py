@@ -2,6 +2,8 @@
 ledger export's header, and Leeds's census and LSOA lookup (a 1,000-person district)."""
 from __future__ import annotations
 
+import duckdb
+
 LEDGER_HEADER = "Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,Amount,Description"
 
 
@@ -25,3 +27,12 @@ def write_leeds_reference(inbox):
     write(inbox / "lookup" / "lookup.csv",
           "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND,LAD22CD,LAD22NM,LAD22NMW,ObjectId\n"
           "E01011229,Leeds 001A,E01011229,Leeds 001A,U,E08000035,Leeds,,1\n")
+
+
+def rows(warehouse, sql: str) -> list[tuple]:
+    """Rows of a query on a built warehouse, opened read-only and closed at once (dbt may write next)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -39,7 +39,7 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, write, write_leeds_reference
+from tests.small_office import LEDGER_HEADER, rows, write, write_leeds_reference
 
 D = Decimal
 
@@ -110,13 +110,6 @@ def office(module_tenants):
     folders = {period: render_pack(tenant, "moj-victims", period) for period in ("2024-25-H1", "2024-25-H2")}
     return {"warehouse": TenantPaths.for_tenant("west_yorkshire").warehouse, "folders": folders}
 
-
-def rows(warehouse, sql):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def figures(folder) -> dict[str, str | None]:

@@ -12,7 +12,6 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from dagster_project.demo.commissioning import Agreement, Provider
@@ -22,7 +21,7 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, write, write_leeds_reference
+from tests.small_office import LEDGER_HEADER, rows, write, write_leeds_reference
 
 D = Decimal
 
@@ -139,13 +138,6 @@ def marts(module_tenants):
     assert result.success
     return TenantPaths.for_tenant("west_yorkshire").warehouse
 
-
-def rows(warehouse, sql):
-    con = duckdb.connect(str(warehouse), read_only=True)   # closed at once: dbt may need to write next
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_spend_by_priority_by_hand(marts):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from dagster_project.demo.commissioning import Agreement, Provider
@@ -23,7 +22,7 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, write, write_leeds_reference
+from tests.small_office import LEDGER_HEADER, rows, write, write_leeds_reference
 
 D = Decimal
 PERCENT_KPI = "Service users completing support"
@@ -139,14 +138,6 @@ def office(module_tenants):
     assert result.success
     return TenantPaths.for_tenant("west_yorkshire").warehouse
 
-
-def rows(warehouse, sql):
-    """Rows of a query on the warehouse, opened read-only and closed at once."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def service(warehouse, ref, year, columns):
