@@ -1,18 +1,21 @@
-"""Dagster assets: one landing asset per source family, then the dbt models.
+"""Dagster assets: one landing asset per source family, the dbt models, and the packs.
 
 Landing assets write the ``raw`` schema (keys ``raw/<table>``), which the dbt sources
-of the same names read, so the asset graph runs files -> raw -> staging -> ...
+of the same names read, so the asset graph runs files -> raw -> staging -> ... -> packs.
+Every asset is partitioned by tenant: a run is one tenant's refresh. The builders take the
+tenants' partitions definition (see ``definitions.py``).
 """
 
-import contextlib
-import json
-import os
+from collections.abc import Mapping
+from typing import Any
 
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey,
-                     AssetSpec, Backoff, MaterializeResult, MetadataValue, RetryPolicy, asset, multi_asset)
-from dagster_dbt import DbtCliResource, dbt_assets
+                     AssetSpec, Backoff, MaterializeResult, MetadataValue, PartitionsDefinition, RetryPolicy, asset,
+                     multi_asset)
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest
+from dagster_project.dbt_project import DBT_PROJECT, dbt_vars, ensure_manifest
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family, raw_row_counts
 from dagster_project.refresh import building_copy, fingerprint_for, plan_build, publish, returns_models_in_order
@@ -24,16 +27,16 @@ from dagster_project.warehouse import discard
 TRANSIENT = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL)
 
 
-def landing_asset(family: Family):
+def landing_asset(family: Family, partitions: PartitionsDefinition):
     upstream = [AssetKey(["raw", table]) for name in family.depends_on for table in BY_NAME[name].tables]
     specs = [AssetSpec(AssetKey(["raw", table]), group_name="raw", kinds={"duckdb"}, deps=upstream,
                        description=f"{family.description} Raw table raw.{table}.")
              for table in family.tables]
 
     @multi_asset(name=f"land_{family.name}", specs=specs, group_name="raw", retry_policy=TRANSIENT,
-                 description=f"Land new {family.name} files and load them into raw tables.")
+                 partitions_def=partitions, description=f"Land new {family.name} files and load them into raw tables.")
     def _land(context: AssetExecutionContext, tenant: TenantResource):
-        t = tenant.load()
+        t = tenant.load(context)
         tenant.session(context)   # the run's lock, held until the run ends: one writer for the whole refresh
         report = ingest_family(t, family, tenant.load_id_for(context))
         context.log.info(report.summary())
@@ -63,42 +66,97 @@ def landing_asset(family: Family):
     return _land
 
 
-LANDING_ASSETS = [landing_asset(f) for f in FAMILIES]
+def landing_assets(partitions: PartitionsDefinition) -> list:
+    """One landing asset per source family."""
+    return [landing_asset(f, partitions) for f in FAMILIES]
 
 
-@dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT)
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant: TenantResource):
-    """The dbt models, seeds and tests, built into a copy of the tenant's warehouse that replaces
-    the live one only when the build succeeds. Only what changed is rebuilt (see refresh.py).
+class LayerTranslator(DagsterDbtTranslator):
+    """dbt nodes grouped in the UI by layer (staging, intermediate, marts, returns; seeds apart),
+    not all in one group called "default"."""
 
-    Under the run's lock, what the run landed is published first, so the copy holds every landed
-    row and a failed or killed build loses none of them."""
-    session = tenant.session(context)
-    session.publish()
-    warehouse = session.paths.warehouse
-    as_of = tenant.load().as_of
-    fingerprint = fingerprint_for(as_of)
-    plan = plan_build(warehouse, tenant.tenant, fingerprint)
-    context.log.info(f"dbt: {plan.mode} ({plan.reason})")
-    if plan.mode == "skip":
-        yield from _unchanged(context, plan.reason)
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+def warehouse_models_asset(partitions: PartitionsDefinition):
+    """The dbt project as one partitioned multi-asset (one node per model, seed and test)."""
+
+    @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, partitions_def=partitions,
+                dagster_dbt_translator=LayerTranslator())
+    def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant: TenantResource):
+        """The dbt models, seeds and tests, built into a copy of the tenant's warehouse that replaces
+        the live one only when the build succeeds. Only what changed is rebuilt (see refresh.py).
+
+        Under the run's lock, what the run landed is published first, so the copy holds every landed
+        row and a failed or killed build loses none of them."""
+        session = tenant.session(context)
+        session.publish()
+        warehouse = session.paths.warehouse
+        as_of = tenant.load(context).as_of
+        fingerprint = fingerprint_for(as_of)
+        plan = plan_build(warehouse, session.tenant, fingerprint)
+        context.log.info(f"dbt: {plan.mode} ({plan.reason})")
+        if plan.mode == "skip":
+            yield from _unchanged(context, plan.reason)
+            yield from _checks_not_rerun(context, warehouse, set(), plan.reason)
+            return
+        session.set_phase("dbt build")
+        copy, based_on = building_copy(warehouse)
+        args = ["build", *dbt_vars(copy, as_of), *plan.dbt_args()]
+        checked = set()
+        try:
+            # One target folder per tenant, kept between runs: its partial_parse.msgpack was written
+            # with this tenant's warehouse path and vars, so dbt need not parse the project again
+            # (a fresh folder would get the one from `dbt parse`, whose profile differs: full parse).
+            target = session.paths.root / "dbt_target"
+            for event in dbt.cli(args, context=context, target_path=target).stream():
+                if isinstance(event, AssetCheckResult):
+                    checked.add(event.check_key)
+                yield event
+            publish(copy, based_on, warehouse, session.tenant, fingerprint, tenant.load_id_for(context))
+        finally:
+            discard(copy)
+        yield from _checks_not_rerun(context, warehouse, checked, plan.reason)
+
+    return warehouse_models
+
+
+def _checks_not_rerun(context: AssetExecutionContext, warehouse, checked: set, reason: str):
+    """The dbt tests this build left alone (all of them when dbt had nothing to build), reported with
+    the result they had in the last build that ran them: what they test has not changed since.
+
+    So the UI shows every check's state after every run, and Dagster does not log, for each of
+    some 120 tests, that it "did not yield" a result or that a pack "will proceed without gating"."""
+    from dagster_project.dbt_project import load_manifest
+    from dagster_project.warehouse import open_file_reader
+
+    wanted = [key for key in context.selected_asset_check_keys if key not in checked]
+    if not wanted:
         return
-    session.set_phase("dbt build")
-    copy, based_on = building_copy(warehouse)
-    args = ["build"]
-    if as_of:
-        args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
-    args += plan.dbt_args()
+    manifest = load_manifest()
+    translator = LayerTranslator()
+    test_ids = {get_asset_check_key_for_test(manifest, translator, uid, DBT_PROJECT): uid
+                for uid, node in manifest["nodes"].items() if node["resource_type"] == "test"}
+    con = open_file_reader(warehouse)
     try:
-        # One target folder per tenant, kept between runs: its partial_parse.msgpack was written
-        # with this tenant's warehouse path and vars, so dbt need not parse the project again
-        # (a fresh folder would get the one from `dbt parse`, whose profile differs: full parse).
-        target = tenant.paths().root / "dbt_target"
-        with _warehouse_env(copy):
-            yield from dbt.cli(args, context=context, target_path=target).stream()
-        publish(copy, based_on, warehouse, tenant.tenant, fingerprint, tenant.load_id_for(context))
+        last = {uid: (st, failures, at) for uid, st, failures, at in con.execute("""
+            select unique_id, status, failures, recorded_at from meta.dbt_results where resource_type = 'test'
+            qualify row_number() over (partition by unique_id order by recorded_at desc) = 1""").fetchall()}
     finally:
-        discard(copy)
+        con.close()
+    for key in wanted:
+        if test_ids.get(key) not in last:
+            continue     # never run (the first build failed before it): Dagster shows it as not evaluated
+        status, failures, at = last[test_ids[key]]
+        yield AssetCheckResult(
+            asset_key=key.asset_key, check_name=key.name, passed=status == "pass",
+            severity=AssetCheckSeverity.ERROR if status in ("fail", "error") else AssetCheckSeverity.WARN,
+            metadata={"status": status, "failures": int(failures or 0), "checked_at": str(at),
+                      "rerun": False, "why": f"not run again: {reason}"})
 
 
 def _unchanged(context: AssetExecutionContext, reason: str):
@@ -116,22 +174,7 @@ def _unchanged(context: AssetExecutionContext, reason: str):
             yield MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": f"not rebuilt: {reason}"})
 
 
-@contextlib.contextmanager
-def _warehouse_env(path):
-    """dbt's profile reads the warehouse path from PCCW_WAREHOUSE; set it for the build, then put back
-    exactly what was there (or nothing)."""
-    before = os.environ.get("PCCW_WAREHOUSE")
-    os.environ["PCCW_WAREHOUSE"] = str(path)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("PCCW_WAREHOUSE", None)
-        else:
-            os.environ["PCCW_WAREHOUSE"] = before
-
-
-def pack_asset(pack: str):
+def pack_asset(pack: str, partitions: PartitionsDefinition):
     from dagster import Failure
 
     from dagster_project.packs.due import due_packs
@@ -147,10 +190,11 @@ def pack_asset(pack: str):
                     "carried forward, evaluation share, match funding): a warning on the pack, never a block.")
 
     @asset(name=name, group_name="packs", deps=deps, kinds={"xlsx", "html", "pdf"}, check_specs=[rules_check],
+           partitions_def=partitions,
            description=f"{latest.title}: every period due, rendered to reports/out/<tenant>/{pack}/<period>/ "
                        "whenever what it shows changed (figures, checks, template), and only then.")
     def _pack(context: AssetExecutionContext, tenant: TenantResource) -> MaterializeResult:
-        t = tenant.load()
+        t = tenant.load(context)
         tenant.session(context).set_phase(f"rendering {pack}")
         rendered, current, blocked, warnings = [], 0, [], []
         for _, period in due_packs(t, pack):
@@ -179,4 +223,9 @@ def pack_asset(pack: str):
     return _pack
 
 
-PACK_ASSETS = [pack_asset(p) for p in ("moj-victims", "ho-vru", "ho-immediate-justice")]
+PACKS = ("moj-victims", "ho-vru", "ho-immediate-justice")
+
+
+def pack_assets(partitions: PartitionsDefinition) -> list:
+    """One asset per pack; each renders every period due of its tenant."""
+    return [pack_asset(p, partitions) for p in PACKS]

@@ -5,6 +5,8 @@ never at import of the definitions, which therefore load without running dbt.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -24,12 +26,20 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
-def dbt_env(warehouse: Path | None = None) -> dict[str, str]:
+def dbt_env() -> dict[str, str]:
+    """The environment of a dbt process started here: this one's, with telemetry off."""
     env = dict(os.environ)
     env.update(settings.OFFLINE_ENV)
-    if warehouse is not None:
-        env["PCCW_WAREHOUSE"] = str(warehouse)
     return env
+
+
+def dbt_vars(warehouse: Path, as_of: dt.date | None = None) -> list[str]:
+    """The ``--vars`` of a dbt command: the DuckDB file it works on (profiles.yml reads ``warehouse``)
+    and the tenant's reporting date, if it has one."""
+    values = {"warehouse": str(warehouse)}
+    if as_of:
+        values["as_of"] = as_of.isoformat()
+    return ["--vars", json.dumps(values)]
 
 
 def parse_manifest() -> Path:
@@ -69,8 +79,8 @@ def generate_docs(warehouse: Path, out_dir: Path) -> Path:
         copy = Path(scratch) / "warehouse.duckdb"
         shutil.copyfile(warehouse, copy)
         subprocess.run([dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir",
-                        str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR)],
-                       check=True, env=dbt_env(copy), cwd=settings.DBT_DIR)
+                        str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR), *dbt_vars(copy)],
+                       check=True, env=dbt_env(), cwd=settings.DBT_DIR)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
     shutil.copyfile(DBT_PROJECT.project_dir / "target" / "static_index.html", target)
@@ -78,7 +88,6 @@ def generate_docs(warehouse: Path, out_dir: Path) -> Path:
 
 
 def load_manifest() -> dict:
-    import json
     return json.loads(ensure_manifest().read_text())
 
 

@@ -1,4 +1,5 @@
-"""Run the whole refresh for one tenant in-process: land every source, build dbt, render packs.
+"""Run one tenant's refresh in this process: the ``refresh`` job of the definitions (the one the UI,
+the schedules and the sensors run), for the tenant's partition.
 
 The run holds the tenant's run lock from before the first file lands until its end is recorded
 (``warehouse.writing``): a second run waits for it, or gives up with one line saying for whom
@@ -8,14 +9,10 @@ from __future__ import annotations
 
 import contextlib
 
-from dagster import DagsterInstance, ExecuteInProcessResult, materialize
-from dagster_dbt import DbtCliResource
+from dagster import DagsterInstance, ExecuteInProcessResult
 
 from dagster_project import run_history, warehouse
-from dagster_project.assets import LANDING_ASSETS, PACK_ASSETS, warehouse_models
-from dagster_project.checks.provider_returns import PROVIDER_RETURN_CHECKS
-from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
-from dagster_project.resources import TenantResource
+from dagster_project.definitions import REFRESH_JOB, current_definitions
 
 
 def run_refresh(tenant: str, load_id: str, instance: DagsterInstance | None = None,
@@ -28,7 +25,7 @@ def run_refresh(tenant: str, load_id: str, instance: DagsterInstance | None = No
         run_history.close_dead_runs(session.paths, session.previous)
         started = run_history.record_start(session.paths, load_id)
         try:
-            result = _materialize(tenant, load_id, instance, log_level)
+            result = _execute(tenant, load_id, instance, log_level)
             session.publish()
         except BaseException as exc:
             with contextlib.suppress(Exception):   # writing() keeps the copy aside if this fails too
@@ -52,14 +49,13 @@ def _metadata_sum(result: ExecuteInProcessResult, key: str) -> int:
                for m in [e.materialization] if key in m.metadata)
 
 
-def _materialize(tenant: str, load_id: str, instance: DagsterInstance | None, log_level: str) -> ExecuteInProcessResult:
-    return materialize(
-        [*LANDING_ASSETS, warehouse_models, *PACK_ASSETS, *PROVIDER_RETURN_CHECKS],
+def _execute(tenant: str, load_id: str, instance: DagsterInstance | None, log_level: str) -> ExecuteInProcessResult:
+    job = current_definitions().resolve_job_def(REFRESH_JOB)
+    return job.execute_in_process(
+        partition_key=tenant,
         instance=instance or DagsterInstance.ephemeral(),
-        resources={"tenant": TenantResource(tenant=tenant, load_id=load_id),
-                   "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
-                   },
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
+                    "resources": {"tenant": {"config": {"load_id": load_id}}}},
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         tags={"pccw/tenant": tenant, "pccw/load_id": load_id},
     )

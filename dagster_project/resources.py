@@ -1,36 +1,40 @@
-"""Dagster resources: which tenant a run is for, the run's load id, and its hold on the warehouse."""
+"""Dagster resources: a run's tenant (its partition), the run's load id, and its hold on the warehouse."""
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from dagster_project import run_history, settings, warehouse
+from dagster_project import run_history, warehouse
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant, load_tenant
 
 
 class TenantResource(ConfigurableResource):
-    """The tenant a run works on. Defaults to ``$PCCW_TENANT`` or the default tenant.
+    """The tenant a run works on, which is the run's partition key (one tenant per run).
 
     The first step that writes takes the tenant's run lock through :meth:`session`; it is held
     until the run ends (``teardown_after_execution``), so the whole refresh, landing through
     publish, is one writer, whether it was started by ``pccw run``, the schedule, a sensor or the UI.
     """
 
-    tenant: str = os.environ.get("PCCW_TENANT", settings.DEFAULT_TENANT)
     load_id: str = ""   # set by `pccw run`; otherwise derived from the Dagster run
     _hold: contextlib.ExitStack | None = PrivateAttr(default=None)
+    _slug: str | None = PrivateAttr(default=None)
     _recorded: tuple[str, object] | None = PrivateAttr(default=None)   # (load id, start) of a run this resource records
 
-    def load(self) -> Tenant:
-        return load_tenant(self.tenant)
+    @staticmethod
+    def slug(context) -> str:
+        """The run's tenant: its partition key."""
+        return context.partition_key
 
-    def paths(self) -> TenantPaths:
-        return TenantPaths.for_tenant(self.tenant).ensure()
+    def load(self, context) -> Tenant:
+        return load_tenant(self.slug(context))
+
+    def paths(self, context) -> TenantPaths:
+        return TenantPaths.for_tenant(self.slug(context)).ensure()
 
     def load_id_for(self, context) -> str:
         if self.load_id:
@@ -40,30 +44,31 @@ class TenantResource(ConfigurableResource):
         return f"L{created:%Y%m%dT%H%M%S}Z-{context.run_id[:8]}"
 
     def session(self, context) -> warehouse.WriteSession:
-        """The run's hold on the warehouse: taken on first use, let go when the run ends."""
+        """The run's hold on its tenant's warehouse: taken on first use, let go when the run ends."""
+        slug = self.slug(context)
         if self._hold is None:
             hold = contextlib.ExitStack()
             load_id = self.load_id_for(context)
-            session = hold.enter_context(warehouse.writing(self.tenant, load_id, on_wait=context.log.info))
-            self._hold = hold
+            session = hold.enter_context(warehouse.writing(slug, load_id, on_wait=context.log.info))
+            self._hold, self._slug = hold, slug
             # A run started by the schedule, a sensor or the UI is recorded here; `pccw run` records its own.
             if not any(r["load_id"] == load_id for r in run_history.runs(session.paths, 5)):
                 run_history.close_dead_runs(session.paths, session.previous)
                 self._recorded = (load_id, run_history.record_start(session.paths, load_id))
-        return warehouse.active_session(self.tenant)
+        return warehouse.active_session(slug)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._hold is None:
             return
         hold, self._hold = self._hold, None
         with hold:
-            session = warehouse.active_session(self.tenant)
+            session = warehouse.active_session(self._slug)
             session.publish()
             if self._recorded is not None:
                 load_id, started = self._recorded
                 failed = _failed_steps(context)
                 run_history.record_end(session.paths, load_id, "failed" if failed else "succeeded",
-                                       run_history.run_counts(self.tenant, load_id, started),
+                                       run_history.run_counts(self._slug, load_id, started),
                                        "failed at: " + ", ".join(failed) if failed else "")
 
 

@@ -1,6 +1,6 @@
 """The nightly schedule and the inbox sensor, one of each per configured tenant.
 
-Both launch the ``refresh`` job with the tenant set in run config. The sensor notices files
+Both ask the ``refresh`` job for a run of the tenant's partition. The sensor notices files
 that are new or changed in the tenant's inbox since it last looked (its cursor keeps each
 file's size and modification time) and asks for one run covering them; landing then skips
 anything already landed by sha256, so a file seen twice is still loaded once.
@@ -10,20 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 
-from dagster import RunRequest, ScheduleDefinition, SensorEvaluationContext, SkipReason, sensor
+from dagster import RunRequest, ScheduleDefinition, ScheduleEvaluationContext, SensorEvaluationContext, SkipReason, \
+    schedule, sensor
 
-from dagster_project.tenants import available_tenants, load_tenant
-
-
-def tenant_run_config(slug: str) -> dict:
-    return {"resources": {"tenant": {"config": {"tenant": slug}}}}
+from dagster_project.tenants import load_tenant
 
 
-def nightly_schedules(job) -> list[ScheduleDefinition]:
-    return [ScheduleDefinition(name=f"nightly_{slug}", job=job, cron_schedule="30 2 * * *",
-                               execution_timezone="Europe/London", run_config=tenant_run_config(slug),
-                               tags={"pccw/tenant": slug}, description=f"Nightly refresh of {slug}")
-            for slug in available_tenants()]
+def nightly_schedule(slug: str, job) -> ScheduleDefinition:
+    @schedule(name=f"nightly_{slug}", job=job, cron_schedule="30 2 * * *", execution_timezone="Europe/London",
+              description=f"Nightly refresh of {slug}")
+    def _nightly(context: ScheduleEvaluationContext):
+        return RunRequest(partition_key=slug, tags={"pccw/tenant": slug})
+
+    return _nightly
+
+
+def nightly_schedules(job, tenants: tuple[str, ...]) -> list[ScheduleDefinition]:
+    return [nightly_schedule(slug, job) for slug in tenants]
 
 
 def inbox_snapshot(slug: str) -> dict[str, list[int]]:
@@ -49,11 +52,11 @@ def inbox_sensor(slug: str, job):
         if not new:
             return SkipReason(f"no new files in the {slug} inbox")
         key = hashlib.sha256(json.dumps({n: now[n] for n in new}, sort_keys=True).encode()).hexdigest()[:16]
-        return RunRequest(run_key=f"{slug}-{key}", run_config=tenant_run_config(slug),
+        return RunRequest(run_key=f"{slug}-{key}", partition_key=slug,
                           tags={"pccw/tenant": slug, "pccw/new_files": str(len(new))})
 
     return _sensor
 
 
-def inbox_sensors(job) -> list:
-    return [inbox_sensor(slug, job) for slug in available_tenants()]
+def inbox_sensors(job, tenants: tuple[str, ...]) -> list:
+    return [inbox_sensor(slug, job) for slug in tenants]

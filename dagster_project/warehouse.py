@@ -177,6 +177,11 @@ def open_reader(tenant: str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+def open_file_reader(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one warehouse file (a published file or a run's copy)."""
+    return duckdb.connect(str(path), read_only=True)
+
+
 def holder(paths: TenantPaths) -> dict | None:
     """What holds the tenant's run lock now (load id, process, phase), or None when it is free.
 

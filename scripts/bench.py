@@ -230,7 +230,7 @@ def child_generate(folder: str, years: str, scale: str) -> None:
 def child_national() -> None:
     """What the refresh does for police data: land the files, then build crime_context with its
     tests into a copy of the warehouse and swap it in (the refresh's build-aside, copy included)."""
-    from dagster_project.dbt_project import dbt_env, dbt_executable, ensure_manifest
+    from dagster_project.dbt_project import dbt_env, dbt_executable, dbt_vars, ensure_manifest
     from dagster_project.extract.families import BY_NAME
     from dagster_project.extract.ingest import ingest_family
     from dagster_project.extract.landing import new_load_id
@@ -258,10 +258,8 @@ def child_national() -> None:
               flush=True)
         started = time.perf_counter()
         args = [dbt_executable(), "build", "--select", "+crime_context", "--project-dir", str(DBT_DIR),
-                "--profiles-dir", str(DBT_DIR)]
-        if tenant.as_of:
-            args += ["--vars", json.dumps({"as_of": tenant.as_of.isoformat()})]
-        subprocess.run(args, env=dbt_env(copy), cwd=DBT_DIR, check=True)
+                "--profiles-dir", str(DBT_DIR), *dbt_vars(copy, tenant.as_of)]
+        subprocess.run(args, env=dbt_env(), cwd=DBT_DIR, check=True)
         publish(copy, based_on, warehouse, TENANT, fingerprint_for(tenant.as_of), load_id)
         print(f"dbt build: {time.perf_counter() - started:.1f} s", flush=True)
 

@@ -195,7 +195,7 @@ def test_a_figure_that_does_not_add_up_fails_its_dbt_test_and_blocks_the_pack(bu
     import subprocess
 
     from dagster_project import settings
-    from dagster_project.dbt_project import dbt_env, dbt_executable
+    from dagster_project.dbt_project import dbt_env, dbt_executable, dbt_vars
     from dagster_project.packs.gate import evaluate
     from dagster_project.packs.spec import spec_for
 
@@ -208,8 +208,8 @@ def test_a_figure_that_does_not_add_up_fails_its_dbt_test_and_blocks_the_pack(bu
     finally:
         con.close()
     run = subprocess.run([dbt_executable(), "test", "--select", "rpt_moj_victims__outcomes", "--project-dir",
-                          str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR)],
-                         env=dbt_env(copy), cwd=settings.DBT_DIR, capture_output=True, text=True)
+                          str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR), *dbt_vars(copy)],
+                         env=dbt_env(), cwd=settings.DBT_DIR, capture_output=True, text=True)
     assert run.returncode != 0 and "figures_add_up_rpt_moj_victims__outcomes" in run.stdout
     con = duckdb.connect(str(copy), read_only=True)
     try:

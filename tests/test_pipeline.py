@@ -36,11 +36,33 @@ def test_definitions_load_with_raw_sources_upstream_of_staging():
     assert AssetKey(["raw", "ledger_lines"]) in graph.get(staging).parent_keys
 
 
+def test_tenants_are_partitions_of_one_refresh_job(isolated):
+    """Landing, dbt and pack assets are partitioned by tenant, dbt models are grouped by layer, and
+    the refresh job includes the freshness checks. (That `pccw run` runs this job for the tenant's
+    partition: test_west_yorkshire_end_to_end_and_idempotent.)"""
+    from dagster_project.definitions import current_definitions
+
+    defs = current_definitions()
+    graph = defs.resolve_asset_graph()
+    tenants = {"west_yorkshire", "south_yorkshire", "avon_and_somerset"}
+    for key in (AssetKey(["raw", "ledger_lines"]), AssetKey(["marts", "commissioned_services"]),
+                AssetKey(["pack_moj_victims"])):
+        assert set(graph.get(key).partitions_def.get_partition_keys()) == tenants, key
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {"raw", "staging", "intermediate", "marts", "returns", "packs"} <= groups and "default" not in groups
+    job = defs.resolve_job_def("refresh")
+    assert set(job.partitions_def.get_partition_keys()) == tenants
+    checks = {key.name for key in job.asset_layer.asset_graph.asset_check_keys}
+    assert {"ledger_is_fresh", "police_data_is_fresh", "no_overdue_provider_returns"} <= checks
+
+
 def refresh(slug: str):
     tenant = load_tenant(slug)
     generate(tenant, seed=0, scale=SMALL_SCALE)
     result = run_refresh(slug, new_load_id(), log_level="WARNING")
     assert result.success
+    # The job the UI, the schedules and the sensors run, for the tenant's partition.
+    assert result.dagster_run.job_name == "refresh" and result.dagster_run.tags["dagster/partition"] == slug
     return tenant
 
 

@@ -35,7 +35,7 @@ def test_schedule_and_sensor_run_the_refresh_job(isolated):
 
     schedule = defs.get_schedule_def("nightly_south_yorkshire")
     [request] = schedule.evaluate_tick(build_schedule_context()).run_requests
-    assert request.run_config == {"resources": {"tenant": {"config": {"tenant": "south_yorkshire"}}}}
+    assert request.partition_key == "south_yorkshire" and request.job_name == "refresh"
 
     sensor = defs.get_sensor_def("inbox_south_yorkshire")
     empty = sensor.evaluate_tick(build_sensor_context())
@@ -43,15 +43,15 @@ def test_schedule_and_sensor_run_the_refresh_job(isolated):
     generate(load_tenant("south_yorkshire"), seed=0, scale=SMALL_SCALE)
     first = sensor.evaluate_tick(build_sensor_context())
     [request] = first.run_requests
-    assert request.run_config["resources"]["tenant"]["config"]["tenant"] == "south_yorkshire"
+    assert request.partition_key == "south_yorkshire"
     again = sensor.evaluate_tick(build_sensor_context(cursor=first.cursor))
     assert not again.run_requests
     (load_tenant("south_yorkshire").inbox / "ledger" / "gl_new.csv").write_text("x")
     assert sensor.evaluate_tick(build_sensor_context(cursor=first.cursor)).run_requests
 
     (load_tenant("south_yorkshire").inbox / "ledger" / "gl_new.csv").unlink()
-    result = defs.get_job_def("refresh").execute_in_process(run_config=request.run_config,
-                                                             instance=DagsterInstance.ephemeral())
+    result = defs.resolve_job_def("refresh").execute_in_process(partition_key=request.partition_key,
+                                                                 instance=DagsterInstance.ephemeral())
     assert result.success
     keys = {e.asset_key for e in result.get_asset_materialization_events()}
     assert {AssetKey(["raw", "ledger_lines"]), AssetKey(["marts", "commissioned_services"]),
@@ -114,17 +114,15 @@ def test_status_reports_runs_overdue_returns_and_stale_sources(isolated, monkeyp
 
 
 def test_freshness_checks_warn_in_dagster(isolated):
-    from dagster import AssetCheckSeverity, build_op_context
-    from dagster_project.checks.freshness import ledger_is_fresh, no_overdue_provider_returns, police_data_is_fresh
-    from dagster_project.resources import TenantResource
+    from dagster import AssetCheckSeverity
 
     tenant = load_tenant("west_yorkshire")
     generate(tenant, seed=0, scale=SMALL_SCALE)
-    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
-    resource = TenantResource(tenant="west_yorkshire")
-    with build_op_context(resources={"tenant": resource}) as context:
-        assert ledger_is_fresh(context).passed
-        assert police_data_is_fresh(context).passed
-        overdue = no_overdue_provider_returns(context)
+    result = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
+    assert result.success
+    # The run's own job evaluates them, after its build, for its tenant.
+    verdicts = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert verdicts["ledger_is_fresh"].passed and verdicts["police_data_is_fresh"].passed
+    overdue = verdicts["no_overdue_provider_returns"]
     assert not overdue.passed and overdue.severity == AssetCheckSeverity.WARN
     assert "days overdue" in overdue.metadata["detail"].value

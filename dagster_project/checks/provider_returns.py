@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 import duckdb
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
+from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue,
+                     PartitionsDefinition, asset_check)
 
 from dagster_project.checks.suites import Suite, load_suites, run_suite
 from dagster_project.extract.provider_returns import TABLE
@@ -90,18 +91,19 @@ def judge(suite: Suite, warehouse) -> dict:
             "returns_checked": int(cells["file"].nunique()) if len(cells) else 0, "examples": examples or "none"}
 
 
-def suite_check(suite: Suite):
-    @asset_check(asset=RETURN_CELLS, name=suite.name, blocking=True,
+def suite_check(suite: Suite, partitions: PartitionsDefinition):
+    @asset_check(asset=RETURN_CELLS, name=suite.name, blocking=True, partitions_def=partitions,
                  description=f"{suite.description} (expectations/{suite.name}.json)")
-    def _check(tenant: TenantResource) -> AssetCheckResult:
+    def _check(context: AssetCheckExecutionContext, tenant: TenantResource) -> AssetCheckResult:
+        slug = tenant.slug(context)
         # Inside a run the returns just landed are in the run's working copy, not yet published.
-        warehouse = current(tenant.tenant)
+        warehouse = current(slug)
         key = inputs_key(warehouse, suite)
         verdict = recorded_verdict(warehouse, suite.name, key)
         repeated = verdict is not None
         if verdict is None:
             verdict = judge(suite, warehouse)
-            record_verdict(tenant.tenant, suite.name, key, verdict)
+            record_verdict(slug, suite.name, key, verdict)
         return AssetCheckResult(
             passed=verdict["passed"],
             severity=AssetCheckSeverity.ERROR if verdict["critical_failures"] else AssetCheckSeverity.WARN,
@@ -114,4 +116,6 @@ def suite_check(suite: Suite):
     return _check
 
 
-PROVIDER_RETURN_CHECKS = [suite_check(s) for s in load_suites("provider_return_")]
+def provider_return_checks(partitions: PartitionsDefinition) -> list:
+    """One blocking check per provider-return suite in ``expectations/``."""
+    return [suite_check(s, partitions) for s in load_suites("provider_return_")]

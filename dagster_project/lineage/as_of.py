@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project import settings
-from dagster_project.dbt_project import dbt_env, dbt_executable, ensure_manifest
+from dagster_project.dbt_project import dbt_env, dbt_executable, dbt_vars, ensure_manifest
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant
 
@@ -76,10 +76,9 @@ def build_as_of(tenant: Tenant, as_of: str) -> Path:
         con.close()
     ensure_manifest()
     args = [dbt_executable(), "build", "--quiet", "--project-dir", str(settings.DBT_DIR),
-            "--profiles-dir", str(settings.DBT_DIR), "--target-path", str(building / "dbt_target")]
-    if tenant.as_of:
-        args += ["--vars", f'{{"as_of": "{tenant.as_of.isoformat()}"}}']
-    done = subprocess.run(args, env=dbt_env(building / "warehouse.duckdb"), cwd=settings.DBT_DIR,
+            "--profiles-dir", str(settings.DBT_DIR), "--target-path", str(building / "dbt_target"),
+            *dbt_vars(building / "warehouse.duckdb", tenant.as_of)]
+    done = subprocess.run(args, env=dbt_env(), cwd=settings.DBT_DIR,
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"rebuilding the warehouse as of {load_id} failed:\n{done.stdout[-3000:]}")
