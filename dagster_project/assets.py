@@ -9,7 +9,7 @@ tenants' partitions definition (see ``definitions.py``).
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey,
+from dagster import (AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey,
                      AssetSpec, Backoff, MaterializeResult, MetadataValue, PartitionsDefinition, RetryPolicy, asset,
                      multi_asset)
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
@@ -25,6 +25,7 @@ from dagster_project.warehouse import discard
 
 # Transient failures (a file still being copied in, a disk briefly full) get two more tries.
 TRANSIENT = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL)
+PACKS_GROUP = "packs"
 
 
 def landing_asset(family: Family, partitions: PartitionsDefinition):
@@ -115,7 +116,7 @@ def warehouse_models_asset(partitions: PartitionsDefinition):
             target = session.paths.root / "dbt_target"
             for event in dbt.cli(args, context=context, target_path=target).stream():
                 if isinstance(event, AssetCheckResult):
-                    checked.add(event.check_key)
+                    checked.add(AssetCheckKey(event.asset_key, event.check_name))
                 yield event
             publish(copy, based_on, warehouse, session.tenant, fingerprint, tenant.load_id_for(context))
         finally:
@@ -189,7 +190,7 @@ def pack_asset(pack: str, partitions: PartitionsDefinition):
         description="The funder's rules the pack spec declares (overspend, forecast underspend that cannot be "
                     "carried forward, evaluation share, match funding): a warning on the pack, never a block.")
 
-    @asset(name=name, group_name="packs", deps=deps, kinds={"xlsx", "html", "pdf"}, check_specs=[rules_check],
+    @asset(name=name, group_name=PACKS_GROUP, deps=deps, kinds={"xlsx", "html", "pdf"}, check_specs=[rules_check],
            partitions_def=partitions,
            description=f"{latest.title}: every period due, rendered to reports/out/<tenant>/{pack}/<period>/ "
                        "whenever what it shows changed (figures, checks, template), and only then.")

@@ -9,23 +9,26 @@ from __future__ import annotations
 
 import contextlib
 
-from dagster import DagsterInstance, ExecuteInProcessResult
+from dagster import AssetSelection, DagsterInstance, ExecuteInProcessResult
 
 from dagster_project import run_history, warehouse
+from dagster_project.assets import PACKS_GROUP
 from dagster_project.definitions import REFRESH_JOB, current_definitions
 
 
 def run_refresh(tenant: str, load_id: str, instance: DagsterInstance | None = None,
-                log_level: str = "INFO", wait: float | None = None, on_wait=None) -> ExecuteInProcessResult:
+                log_level: str = "INFO", wait: float | None = None, on_wait=None,
+                packs: bool = True) -> ExecuteInProcessResult:
     """Land, build and render for one tenant, recording the run's start and end in its run history.
 
     ``wait``: seconds to wait for another run of the same tenant (default ``PCCW_LOCK_WAIT``, 30 min);
-    :class:`~dagster_project.errors.Busy` after that, with nothing done."""
+    :class:`~dagster_project.errors.Busy` after that, with nothing done. ``packs=False`` lands and
+    builds but renders no pack (`pccw run --no-packs`; a pack can be rendered later on its own)."""
     with warehouse.writing(tenant, load_id, wait=wait, on_wait=on_wait) as session:
         run_history.close_dead_runs(session.paths, session.previous)
         started = run_history.record_start(session.paths, load_id)
         try:
-            result = _execute(tenant, load_id, instance, log_level)
+            result = _execute(tenant, load_id, instance, log_level, packs)
             session.publish()
         except BaseException as exc:
             with contextlib.suppress(Exception):   # writing() keeps the copy aside if this fails too
@@ -49,10 +52,15 @@ def _metadata_sum(result: ExecuteInProcessResult, key: str) -> int:
                for m in [e.materialization] if key in m.metadata)
 
 
-def _execute(tenant: str, load_id: str, instance: DagsterInstance | None, log_level: str) -> ExecuteInProcessResult:
-    job = current_definitions().resolve_job_def(REFRESH_JOB)
+def _execute(tenant: str, load_id: str, instance: DagsterInstance | None, log_level: str,
+             packs: bool) -> ExecuteInProcessResult:
+    defs = current_definitions()
+    job = defs.resolve_job_def(REFRESH_JOB)
+    unrendered = None if packs else list(
+        (AssetSelection.all() - AssetSelection.groups(PACKS_GROUP)).resolve(defs.resolve_asset_graph()))
     return job.execute_in_process(
         partition_key=tenant,
+        asset_selection=unrendered,
         instance=instance or DagsterInstance.ephemeral(),
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
                     "resources": {"tenant": {"config": {"load_id": load_id}}}},
