@@ -25,13 +25,19 @@ DBT_FILES := $(shell find dbt -path dbt/target -prune -o -path dbt/logs -prune -
 dbt/target/manifest.json: $(BIN)/.installed $(DBT_FILES)
 	$(BIN)/pccw dbt-parse
 
+$(BIN)/.test-installed: $(BIN)/.installed requirements-test.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.lock
+	touch $@
+
 bootstrap: $(BIN)/.installed dbt/target/manifest.json
 
 run: bootstrap
 	$(BIN)/pccw run --tenant $(TENANT)
 
-test: bootstrap
-	$(BIN)/python -m pytest -q
+# Two workers (the machine's two cores); a module's tests, and the tests of the shared demo
+# offices, each stay on one worker (tests/conftest.py), so each office is built once.
+test: bootstrap $(BIN)/.test-installed
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 # Timings and peak memory into BENCHMARKS.md (about 30 min; keeps ~8 GB of generated files in var/bench).
 BENCH_ARGS ?=

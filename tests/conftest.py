@@ -35,17 +35,12 @@ def reference_dir() -> Path:
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """Tenant configs copied into tmp, with their own inboxes, run-time state and rendered packs."""
-    sources = tmp_path / "sources"
-    for config in (REPO / "sources").glob("*/tenant.yml"):
-        target = sources / config.parent.name / "tenant.yml"
-        target.parent.mkdir(parents=True)
-        shutil.copyfile(config, target)
-    monkeypatch.setattr(settings, "SOURCES_DIR", sources)
-    monkeypatch.setenv("PCCW_HOME", str(tmp_path / "var"))
-    # Packs too: a pack is rendered again only when what it shows changed, so packs left by
-    # another test with the same demo data would count as current here.
-    monkeypatch.setenv("PCCW_REPORTS_OUT", str(tmp_path / "reports"))
+    """Tenant configs copied into tmp, with their own inboxes, run-time state and rendered packs.
+
+    Packs too: a pack is rendered again only when what it shows changed, so packs left by another
+    test with the same demo data would count as current here."""
+    _copy_configs(tmp_path / "sources")
+    _point_at(monkeypatch, tmp_path)
     return tmp_path
 
 
@@ -62,12 +57,121 @@ def module_tenants(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("tenants")
     patch = MonkeyPatch()
+    _copy_configs(root / "sources")
+    _point_at(patch, root)
+    yield root
+    patch.undo()
+
+
+DEMO_TENANTS = ("west_yorkshire", "south_yorkshire", "avon_and_somerset")
+
+
+class DemoOffices:
+    """The demo tenants (seed 0, ``SMALL_SCALE``), each generated and refreshed once per test session,
+    on first use, under one session folder (its ``sources``, ``var`` and ``reports``).
+
+    South Yorkshire is refreshed the way the schedule, a sensor or the UI refresh it (the ``refresh``
+    job for its partition, without `pccw run`'s wrapper); the others through ``run_refresh``, as
+    `pccw run` does. ``results[slug]`` keeps each run's Dagster result."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.results: dict = {}
+        _copy_configs(root / "sources")
+
+    def built(self, slug: str):
+        if slug not in self.results:
+            from _pytest.monkeypatch import MonkeyPatch
+
+            from dagster_project.demo.generator import generate
+            from dagster_project.extract.landing import new_load_id
+            from dagster_project.pipeline import run_refresh
+
+            with MonkeyPatch.context() as patch:
+                _point_at(patch, self.root)
+                generate(load_tenant(slug), seed=0, scale=SMALL_SCALE)
+                if slug == "south_yorkshire":
+                    from dagster import DagsterInstance
+
+                    from dagster_project.definitions import current_definitions
+                    result = current_definitions().resolve_job_def("refresh").execute_in_process(
+                        partition_key=slug, instance=DagsterInstance.ephemeral(), raise_on_error=False)
+                else:
+                    result = run_refresh(slug, new_load_id(), log_level="WARNING")
+            assert result.success, f"the demo refresh of {slug} failed"
+            self.results[slug] = result
+        return self.results[slug]
+
+    def copy(self, slug: str, target: Path) -> None:
+        """Everything of one built tenant (inbox, landing archive, warehouse, run history, packs) into
+        ``target``, with every tenant's config, for a test that changes data."""
+        self.built(slug)
+        _copy_configs(target / "sources")
+        for part in ("var", "reports"):
+            if (self.root / part / slug).exists():
+                shutil.copytree(self.root / part / slug, target / part / slug, symlinks=True)
+        shutil.copytree(self.root / "sources" / slug, target / "sources" / slug, dirs_exist_ok=True)
+
+
+def _copy_configs(sources: Path) -> None:
     for config in (REPO / "sources").glob("*/tenant.yml"):
-        target = root / "sources" / config.parent.name / "tenant.yml"
-        target.parent.mkdir(parents=True)
+        target = sources / config.parent.name / "tenant.yml"
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(config, target)
+
+
+def _point_at(patch, root: Path) -> None:
     patch.setattr(settings, "SOURCES_DIR", root / "sources")
     patch.setenv("PCCW_HOME", str(root / "var"))
     patch.setenv("PCCW_REPORTS_OUT", str(root / "reports"))
-    yield root
+
+
+@pytest.fixture(scope="session")
+def demo_offices(tmp_path_factory) -> DemoOffices:
+    return DemoOffices(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def demo(demo_offices, monkeypatch) -> DemoOffices:
+    """The shared demo offices, with sources, state and packs pointed at them: for tests that only
+    read (a test that writes takes :func:`demo_copy`)."""
+    _point_at(monkeypatch, demo_offices.root)
+    return demo_offices
+
+
+@pytest.fixture
+def demo_copy(demo_offices, tmp_path, monkeypatch):
+    """``demo_copy(slug)``: a private copy of a built demo tenant under tmp_path, with sources, state
+    and packs pointed at it; returns the tenant."""
+    def copy(slug: str):
+        demo_offices.copy(slug, tmp_path)
+        _point_at(monkeypatch, tmp_path)
+        return load_tenant(slug)
+
+    return copy
+
+
+@pytest.fixture(scope="module")
+def module_demo_copy(demo_offices, tmp_path_factory):
+    """Like :func:`demo_copy`, one copy for a whole module."""
+    from _pytest.monkeypatch import MonkeyPatch
+
+    patch = MonkeyPatch()
+
+    def copy(slug: str):
+        root = tmp_path_factory.mktemp(f"copy-{slug}")
+        demo_offices.copy(slug, root)
+        _point_at(patch, root)
+        return load_tenant(slug)
+
+    yield copy
     patch.undo()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``--dist loadgroup``) a module's tests stay on one worker, so a module
+    fixture is built once; tests of the shared demo offices are one group, so those are built once."""
+    for item in items:
+        if not any(m.name == "xdist_group" for m in item.iter_markers()):
+            uses_demo = {"demo", "demo_copy", "module_demo_copy", "demo_offices"} & set(item.fixturenames)
+            item.add_marker(pytest.mark.xdist_group("demo" if uses_demo else item.module.__name__))

@@ -9,30 +9,26 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from dagster_project import run_history
 from dagster_project.cli import main
-from dagster_project.demo.generator import generate
 from dagster_project.extract.landing import new_load_id
 from dagster_project.lineage.audit_page import write_audit_page
 from dagster_project.lineage.trace import load_manifest, trace_figure
 from dagster_project.packs.render import render_pack
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
-from dagster_project.tenants import load_tenant
-from tests.conftest import SMALL_SCALE
 from tests.figure_walk import walk_rendered_packs
 
 PACKS = (("moj-victims", "2024-25-H1"), ("ho-vru", "2024-25-Q3"), ("ho-immediate-justice", "2024-25-Q2"))
 
 
 @pytest.fixture(scope="module")
-def wy(module_tenants):
-    root = module_tenants
-    tenant = load_tenant("west_yorkshire")
-    generate(tenant, seed=0, scale=SMALL_SCALE)
-    first_load = new_load_id()
-    assert run_refresh("west_yorkshire", first_load, log_level="WARNING").success
+def wy(module_demo_copy):
+    """A copy of the demo West Yorkshire office for this module (its last test lands later data)."""
+    tenant = module_demo_copy("west_yorkshire")
+    [first_load] = [r["load_id"] for r in run_history.runs(TenantPaths.for_tenant("west_yorkshire"))]
     folders = {pack: render_pack(tenant, pack, period) for pack, period in PACKS}
-    return {"tenant": tenant, "root": root, "first_load": first_load, "folders": folders}
+    return {"tenant": tenant, "first_load": first_load, "folders": folders}
 
 
 def warehouse():

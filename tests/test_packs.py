@@ -20,12 +20,12 @@ from dagster_project.tenants import load_tenant
 from tests.conftest import REPO, SMALL_SCALE
 
 
-@pytest.fixture(scope="module")
-def built(module_tenants):
+@pytest.fixture
+def built(demo, tmp_path):
+    """West and South Yorkshire's demo offices (shared: only read); the packs a test renders go under tmp_path."""
     for slug in ("west_yorkshire", "south_yorkshire"):
-        generate(load_tenant(slug), seed=0, scale=SMALL_SCALE)
-        assert run_refresh(slug, new_load_id(), log_level="WARNING").success
-    return module_tenants
+        demo.built(slug)
+    return tmp_path
 
 
 def query(slug, sql, params=()):
@@ -119,7 +119,11 @@ def test_manifest_has_inputs_checks_and_lineage(built):
     assert Decimal(str(ws[figure["cell"]].value)).quantize(Decimal("0.01")) == Decimal(figure["value"])
 
 
-def test_failed_blocking_check_stops_the_render_and_override_is_recorded(built):
+def test_failed_blocking_check_stops_the_render_and_override_is_recorded(demo_copy, tmp_path):
+    """A check recorded as failed blocks the pack, and an override renders it with the reason on the
+    cover. (A dbt test failing on bad data: test_a_figure_that_does_not_add_up_fails_its_dbt_test...)"""
+    demo_copy("west_yorkshire")
+    built = tmp_path
     warehouse = TenantPaths.for_tenant("west_yorkshire").warehouse
     con = duckdb.connect(str(warehouse))
     try:
@@ -130,22 +134,16 @@ def test_failed_blocking_check_stops_the_render_and_override_is_recorded(built):
                     [invocation])
     finally:
         con.close()
-    try:
-        with pytest.raises(PackBlocked, match="assert_spend_by_priority_reconciles_to_ledger fail"):
-            render(built, "west_yorkshire", "moj-victims", "2023-24-H1")
-        folder = render(built, "west_yorkshire", "moj-victims", "2023-24-H1",
-                        override_reason="CFO approved: ledger correction posted after the deadline")
-        manifest = json.loads((folder / "manifest.json").read_text())
-        assert manifest["override_reason"].startswith("CFO approved")
-        assert any("assert_spend_by_priority_reconciles_to_ledger" in f for f in manifest["blocking_failures"])
-        cover = load_workbook(folder / "moj-victims.xlsx")["Cover"]
-        assert any(c.value == "RENDERED DESPITE FAILED CHECKS" for c in cover["A"])
-        assert "Rendered despite failed checks" in (folder / "moj-victims.html").read_text()
-    finally:
-        con = duckdb.connect(str(warehouse))
-        con.execute("""update meta.dbt_results set status = 'pass', failures = 0
-                       where name = 'assert_spend_by_priority_reconciles_to_ledger'""")
-        con.close()
+    with pytest.raises(PackBlocked, match="assert_spend_by_priority_reconciles_to_ledger fail"):
+        render(built, "west_yorkshire", "moj-victims", "2023-24-H1")
+    folder = render(built, "west_yorkshire", "moj-victims", "2023-24-H1",
+                    override_reason="CFO approved: ledger correction posted after the deadline")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["override_reason"].startswith("CFO approved")
+    assert any("assert_spend_by_priority_reconciles_to_ledger" in f for f in manifest["blocking_failures"])
+    cover = load_workbook(folder / "moj-victims.xlsx")["Cover"]
+    assert any(c.value == "RENDERED DESPITE FAILED CHECKS" for c in cover["A"])
+    assert "Rendered despite failed checks" in (folder / "moj-victims.html").read_text()
 
 
 def test_reconciliation_mismatch_blocks(built, monkeypatch):

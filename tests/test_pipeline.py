@@ -11,7 +11,6 @@ import pytest
 
 from dagster import AssetKey
 
-from dagster_project.demo.generator import generate
 from dagster_project.extract.families import RAW_TABLES
 from dagster_project.extract.ingest import raw_row_counts
 from dagster_project.extract.landing import new_load_id
@@ -19,7 +18,6 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
 from dagster_project import settings
-from tests.conftest import SMALL_SCALE
 from tests.figure_walk import walk_rendered_packs
 
 NOT_IN_DEMO = {"police_outcomes", "lsoa_lookup_best_fit"}   # real shapes, tested on the reference files
@@ -56,18 +54,11 @@ def test_tenants_are_partitions_of_one_refresh_job(isolated):
     assert {"ledger_is_fresh", "police_data_is_fresh", "no_overdue_provider_returns"} <= checks
 
 
-def refresh(slug: str):
-    tenant = load_tenant(slug)
-    generate(tenant, seed=0, scale=SMALL_SCALE)
-    result = run_refresh(slug, new_load_id(), log_level="WARNING")
-    assert result.success
-    # The job the UI, the schedules and the sensors run, for the tenant's partition.
-    assert result.dagster_run.job_name == "refresh" and result.dagster_run.tags["dagster/partition"] == slug
-    return tenant
-
-
-def test_west_yorkshire_end_to_end_and_idempotent(isolated, monkeypatch, capsys):
-    tenant = refresh("west_yorkshire")
+def test_west_yorkshire_end_to_end_and_idempotent(demo_offices, demo_copy):
+    first = demo_offices.built("west_yorkshire")      # generated from an empty inbox and refreshed by run_refresh
+    # `pccw run` runs the job the UI, the schedules and the sensors run, for the tenant's partition.
+    assert first.dagster_run.job_name == "refresh" and first.dagster_run.tags["dagster/partition"] == "west_yorkshire"
+    tenant = demo_copy("west_yorkshire")
     counts = raw_row_counts(tenant)
     for table in RAW_TABLES:
         if table not in NOT_IN_DEMO:
@@ -150,21 +141,20 @@ def mart_counts(slug: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("slug", ["south_yorkshire", "avon_and_somerset"])
-def test_other_tenants_build_every_mart(isolated, slug):
-    tenant = refresh(slug)
-    counts = raw_row_counts(tenant)
+def test_other_tenants_build_every_mart(demo, slug):
+    demo.built(slug)
+    counts = raw_row_counts(load_tenant(slug))
     assert counts["agreements"] > 0 and counts["police_street"] > 0 and counts["ledger_lines"] > 0
     marts = mart_counts(slug)
     assert all(n > 0 for m, n in marts.items() if m != "forward_plan"), marts
     assert_every_figure_traces(slug)
 
 
-def test_cli_run_reports_quarantined_files_and_exits_3(isolated, monkeypatch, capsys):
+def test_cli_run_reports_quarantined_files_and_exits_3(demo_copy, monkeypatch, capsys):
     from dagster_project.cli import main
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    tenant = load_tenant("west_yorkshire")
-    generate(tenant, seed=0, scale=SMALL_SCALE)
+    tenant = demo_copy("west_yorkshire")
     bad = tenant.inbox / "ledger" / "gl_export_2025-04.csv"
     bad.write_bytes(b"Transaction ID,Date,Amount\r\nGL1,01/04/2025,10.00\r\n")
     assert main(["run", "--tenant", "west_yorkshire", "--no-demo"]) == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 import duckdb
-from dagster import AssetKey, DagsterInstance, build_schedule_context, build_sensor_context
+from dagster import AssetKey, build_schedule_context, build_sensor_context
 
 from dagster_project.demo.generator import generate
 from dagster_project.extract.landing import new_load_id
@@ -30,9 +30,10 @@ def scalar(slug, sql):
         con.close()
 
 
-def test_schedule_and_sensor_run_the_refresh_job(isolated):
-    from dagster_project.definitions import defs
+def test_schedule_and_sensor_ask_for_the_tenants_partition(isolated):
+    from dagster_project.definitions import current_definitions
 
+    defs = current_definitions()
     schedule = defs.get_schedule_def("nightly_south_yorkshire")
     [request] = schedule.evaluate_tick(build_schedule_context()).run_requests
     assert request.partition_key == "south_yorkshire" and request.job_name == "refresh"
@@ -43,16 +44,17 @@ def test_schedule_and_sensor_run_the_refresh_job(isolated):
     generate(load_tenant("south_yorkshire"), seed=0, scale=SMALL_SCALE)
     first = sensor.evaluate_tick(build_sensor_context())
     [request] = first.run_requests
-    assert request.partition_key == "south_yorkshire"
+    assert request.partition_key == "south_yorkshire" and request.job_name == "refresh"
     again = sensor.evaluate_tick(build_sensor_context(cursor=first.cursor))
     assert not again.run_requests
     (load_tenant("south_yorkshire").inbox / "ledger" / "gl_new.csv").write_text("x")
     assert sensor.evaluate_tick(build_sensor_context(cursor=first.cursor)).run_requests
 
-    (load_tenant("south_yorkshire").inbox / "ledger" / "gl_new.csv").unlink()
-    result = defs.resolve_job_def("refresh").execute_in_process(partition_key=request.partition_key,
-                                                                 instance=DagsterInstance.ephemeral())
-    assert result.success
+
+def test_a_run_of_the_job_as_the_schedule_starts_it_holds_the_lock_and_records_itself(demo):
+    """South Yorkshire's demo office is refreshed by the job alone, for its partition, as the schedule,
+    a sensor or the UI start it (conftest.DemoOffices)."""
+    result = demo.built("south_yorkshire")
     keys = {e.asset_key for e in result.get_asset_materialization_events()}
     assert {AssetKey(["raw", "ledger_lines"]), AssetKey(["marts", "commissioned_services"]),
             AssetKey(["pack_ho_vru"])} <= keys
@@ -67,11 +69,9 @@ def test_schedule_and_sensor_run_the_refresh_job(isolated):
     assert scalar("south_yorkshire", "select count(*) from marts.commissioned_services") > 0
 
 
-def test_reruns_rebuild_only_what_changed(isolated):
-    tenant = load_tenant("west_yorkshire")
-    generate(tenant, seed=0, scale=SMALL_SCALE)
-    first = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
-    assert first.success and "marts/crime_context" in dbt_materialized(first)
+def test_reruns_rebuild_only_what_changed(demo_offices, demo_copy):
+    assert "marts/crime_context" in dbt_materialized(demo_offices.built("west_yorkshire"))
+    tenant = demo_copy("west_yorkshire")
     results = scalar("west_yorkshire", "select count(*) from meta.dbt_results")
 
     nothing_new = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
@@ -92,12 +92,11 @@ def test_reruns_rebuild_only_what_changed(isolated):
                                        where source_file like '%resubmission.xlsx' and is_current""") == 1
 
 
-def test_status_reports_runs_overdue_returns_and_stale_sources(isolated, monkeypatch, capsys):
+def test_status_reports_runs_overdue_returns_and_stale_sources(demo, capsys):
     from dagster_project.cli import main
 
+    demo.built("west_yorkshire")
     tenant = load_tenant("west_yorkshire")
-    generate(tenant, seed=0, scale=SMALL_SCALE)
-    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
     report = status(tenant)
     assert report.last_run["status"] == "succeeded" and report.last_run["packs_rendered"] == 20
     assert len(report.overdue) == 1 and report.failing_checks == [] and report.stale == []
@@ -113,13 +112,10 @@ def test_status_reports_runs_overdue_returns_and_stale_sources(isolated, monkeyp
     assert any(s.startswith("police: latest month") for s in stale.stale)
 
 
-def test_freshness_checks_warn_in_dagster(isolated):
+def test_freshness_checks_warn_in_dagster(demo):
     from dagster import AssetCheckSeverity
 
-    tenant = load_tenant("west_yorkshire")
-    generate(tenant, seed=0, scale=SMALL_SCALE)
-    result = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
-    assert result.success
+    result = demo.built("west_yorkshire")
     # The run's own job evaluates them, after its build, for its tenant.
     verdicts = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert verdicts["ledger_is_fresh"].passed and verdicts["police_data_is_fresh"].passed

@@ -170,10 +170,9 @@ def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(isolated):
     assert report.packs == [] and report.running is None
 
 
-def test_kills_during_landing_dbt_and_rendering_leave_a_consistent_warehouse(isolated):
-    tenant = load_tenant(SLUG)
-    generate(tenant, seed=0, scale=SMALL_SCALE)
-    assert run_refresh(SLUG, new_load_id(), log_level="WARNING").success
+def test_kills_during_landing_dbt_and_rendering_leave_a_consistent_warehouse(demo_copy, tmp_path):
+    tenant = demo_copy(SLUG)
+    isolated = tmp_path
     paths = TenantPaths.for_tenant(SLUG)
     spend = Decimal(scalar("select sum(spend) from marts.spend_by_priority"))
     raw_rows = scalar("select count(*) from raw.ledger_lines")
