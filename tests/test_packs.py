@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from dagster_project.demo.generator import generate
 from dagster_project.extract.landing import new_load_id
 from dagster_project.packs import spec as spec_mod
-from dagster_project.packs.render import PackBlocked, render_pack
+from dagster_project.packs.render import PackBlocked, out_dir, render_pack
 from dagster_project.pipeline import run_refresh
 from dagster_project.safe_text import set_text
 from dagster_project.settings import TenantPaths
@@ -260,3 +260,34 @@ def test_no_equality_table_of_the_demo_can_be_solved(built, slug):
         con.close()
     assert any(r["suppress_in_publication"] for r in rows)
     assert check_edi_tables(rows) == []
+
+
+def test_bad_data_that_fails_a_dbt_test_stops_the_build_and_the_packs(demo_copy):
+    """A register that funds the same post twice lands (each row is well formed), then fails its dbt
+    test in the build: the run fails at the dbt step, the packs are not rendered from it, and the
+    published warehouse and packs stay those of the last good build."""
+    from dagster_project import run_history
+
+    tenant = demo_copy("west_yorkshire")
+    paths = TenantPaths.for_tenant("west_yorkshire")
+    manifest = out_dir("west_yorkshire", "moj-victims", "2024-25-H2") / "manifest.json"
+    rendered = json.loads(manifest.read_text())["rendered_at"]
+    built = query("west_yorkshire", "select built_at from meta.build_state")
+    wb = load_workbook(tenant.inbox / "agreements" / "agreements_register.xlsx")
+    posts = wb["Funded posts"]
+    posts.append([c.value for c in posts[2]])           # the first post again
+    wb.save(tenant.inbox / "agreements" / "agreements_register_2025-04.xlsx")
+
+    result = run_refresh("west_yorkshire", new_load_id(), log_level="CRITICAL")
+    assert not result.success
+    failed = {e.step_key for e in result.all_events if e.is_step_failure}
+    assert failed == {"warehouse_models"}
+    assert not any(e.asset_key.path[0].startswith("pack_") for e in result.get_asset_materialization_events())
+    assert run_history.runs(paths)[0]["status"] == "failed"
+    # The register landed (nothing is lost), the build that failed on it was not published.
+    assert query("west_yorkshire", """select count(*) from meta.landed_files
+                                      where source_file = 'agreements/agreements_register_2025-04.xlsx'""") == [(1,)]
+    assert query("west_yorkshire", "select built_at from meta.build_state") == built
+    assert query("west_yorkshire", """select count(*) from intermediate.int_agreement_posts_current
+                                      group by agreement_ref, post_type having count(*) > 1""") == []
+    assert json.loads(manifest.read_text())["rendered_at"] == rendered
