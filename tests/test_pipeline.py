@@ -11,7 +11,7 @@ import pytest
 
 from dagster import AssetKey
 
-from dagster_project.extract.families import RAW_TABLES
+from dagster_project.extract.families import FAMILIES, RAW_TABLES
 from dagster_project.extract.ingest import raw_row_counts
 from dagster_project.extract.landing import new_load_id
 from dagster_project.pipeline import run_refresh
@@ -20,6 +20,7 @@ from dagster_project.tenants import load_tenant
 from dagster_project import settings
 from tests.figure_walk import walk_rendered_packs
 
+FAMILY_OF = {table: family.name for family in FAMILIES for table in family.tables}
 NOT_IN_DEMO = {"police_outcomes", "lsoa_lookup_best_fit"}   # real shapes, tested on the reference files
 
 
@@ -63,6 +64,7 @@ def test_west_yorkshire_end_to_end_and_idempotent(demo_offices, demo_copy):
     for table in RAW_TABLES:
         if table not in NOT_IN_DEMO:
             assert counts[table] > 0, f"raw.{table} is empty"
+    assert {t: counts[t] for t in rows_in_inbox(tenant)} == rows_in_inbox(tenant)
     assert all(n > 0 for n in mart_counts("west_yorkshire").values())
     con = duckdb.connect(str(TenantPaths.for_tenant("west_yorkshire").warehouse), read_only=True)
     try:
@@ -97,10 +99,17 @@ def test_west_yorkshire_end_to_end_and_idempotent(demo_offices, demo_copy):
         assert con.execute("select count(*) from meta.landed_files").fetchone()[0] == landed
     finally:
         con.close()
-    metadata = [m for e in second.get_asset_materialization_events()
-                for m in [e.materialization.metadata] if "files_landed" in m]
-    assert metadata and all(m["files_landed"].value == 0 for m in metadata)
-    assert all(m["files_skipped"].value > 0 for m in metadata)
+    # Each family skips exactly the files it landed the first time, and lands none.
+    skipped = {e.asset_key.path[1]: e.materialization.metadata["files_skipped"].value
+               for e in second.get_asset_materialization_events() if "files_landed" in e.materialization.metadata}
+    assert all(e.materialization.metadata["files_landed"].value == 0
+               for e in second.get_asset_materialization_events() if "files_landed" in e.materialization.metadata)
+    con = duckdb.connect(str(TenantPaths.for_tenant("west_yorkshire").warehouse), read_only=True)
+    try:
+        per_family = dict(con.execute("select family, count(*) from meta.landed_files group by 1").fetchall())
+    finally:
+        con.close()
+    assert skipped and all(skipped[t] == per_family.get(FAMILY_OF[t], 0) for t in skipped), (skipped, per_family)
     assert_every_figure_traces("west_yorkshire")
 
 
@@ -128,6 +137,28 @@ def assert_every_figure_traces(slug: str) -> None:
             assert traced["value"] == figure["value"] and traced["reconciles"], figure["id"]
 
 
+REGISTER_SHEETS = {"agreements": "Agreements", "providers": "Providers", "agreement_funding": "Funding split",
+                   "agreement_kpis": "KPIs", "agreement_priorities": "Priority weights"}
+
+
+def rows_in_inbox(tenant) -> dict[str, int]:
+    """Rows each raw table should hold, counted in the inbox's own files: data lines of the ledger
+    exports and police street files, filled rows of the register's sheets."""
+    from openpyxl import load_workbook
+
+    def lines(pattern: str) -> int:
+        return sum(len(p.read_bytes().splitlines()) - 1 for p in tenant.inbox.glob(pattern))
+
+    counts = {"ledger_lines": lines("ledger/*.csv"), "police_street": lines("police/*/*-street.csv")}
+    [register] = tenant.inbox.glob("agreements/*.xlsx")
+    wb = load_workbook(register, read_only=True)
+    for table, sheet in REGISTER_SHEETS.items():
+        counts[table] = sum(1 for row in wb[sheet].iter_rows(min_row=2, values_only=True)
+                            if any(v is not None for v in row))
+    wb.close()
+    return counts
+
+
 MARTS = ("commissioned_services", "spend_by_priority", "edi_representation", "value_for_money", "funding_position",
          "forward_plan", "crime_context", "provider_returns_due")
 
@@ -143,8 +174,9 @@ def mart_counts(slug: str) -> dict[str, int]:
 @pytest.mark.parametrize("slug", ["south_yorkshire", "avon_and_somerset"])
 def test_other_tenants_build_every_mart(demo, slug):
     demo.built(slug)
-    counts = raw_row_counts(load_tenant(slug))
-    assert counts["agreements"] > 0 and counts["police_street"] > 0 and counts["ledger_lines"] > 0
+    tenant = load_tenant(slug)
+    counts = raw_row_counts(tenant)
+    assert {t: counts[t] for t in rows_in_inbox(tenant)} == rows_in_inbox(tenant)
     marts = mart_counts(slug)
     assert all(n > 0 for m, n in marts.items() if m != "forward_plan"), marts
     assert_every_figure_traces(slug)
