@@ -168,6 +168,7 @@ def module_demo_copy(demo_offices, tmp_path_factory):
     patch.undo()
 
 
+@pytest.hookimpl(tryfirst=True)     # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``--dist loadgroup``) a module's tests stay on one worker, so a module
     fixture is built once; tests of the shared demo offices are one group, so those are built once."""

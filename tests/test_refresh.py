@@ -34,21 +34,22 @@ def test_schedule_and_sensor_ask_for_the_tenants_partition(isolated):
     from dagster_project.definitions import current_definitions
 
     defs = current_definitions()
+    repository = defs.get_repository_def()      # which partitions the job has
     schedule = defs.get_schedule_def("nightly_south_yorkshire")
-    [request] = schedule.evaluate_tick(build_schedule_context()).run_requests
-    assert request.partition_key == "south_yorkshire" and request.job_name == "refresh"
+    [request] = schedule.evaluate_tick(build_schedule_context(repository_def=repository)).run_requests
+    assert request.partition_key == "south_yorkshire" and schedule.job_name == "refresh"
 
     sensor = defs.get_sensor_def("inbox_south_yorkshire")
-    empty = sensor.evaluate_tick(build_sensor_context())
+    empty = sensor.evaluate_tick(build_sensor_context(repository_def=repository))
     assert not empty.run_requests
     generate(load_tenant("south_yorkshire"), seed=0, scale=SMALL_SCALE)
-    first = sensor.evaluate_tick(build_sensor_context())
+    first = sensor.evaluate_tick(build_sensor_context(repository_def=repository))
     [request] = first.run_requests
-    assert request.partition_key == "south_yorkshire" and request.job_name == "refresh"
-    again = sensor.evaluate_tick(build_sensor_context(cursor=first.cursor))
+    assert request.partition_key == "south_yorkshire" and sensor.job_name == "refresh"
+    again = sensor.evaluate_tick(build_sensor_context(cursor=first.cursor, repository_def=repository))
     assert not again.run_requests
     (load_tenant("south_yorkshire").inbox / "ledger" / "gl_new.csv").write_text("x")
-    assert sensor.evaluate_tick(build_sensor_context(cursor=first.cursor)).run_requests
+    assert sensor.evaluate_tick(build_sensor_context(cursor=first.cursor, repository_def=repository)).run_requests
 
 
 def test_a_run_of_the_job_as_the_schedule_starts_it_holds_the_lock_and_records_itself(demo):

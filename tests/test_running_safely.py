@@ -261,7 +261,7 @@ def test_the_lock_is_reentrant_refuses_a_second_holder_and_publishes_whole(isola
 
     monkeypatch.setenv("DAGSTER_HOME", str(REPO / "dagster_home"))
     limits = DagsterInstance.get().get_concurrency_config().run_queue_config.tag_concurrency_limits
-    assert {"key": "pccw/tenant", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
+    assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
 
 
 def test_a_pack_moved_aside_by_a_process_killed_mid_swap_is_put_back(tmp_path):
