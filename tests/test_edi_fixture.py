@@ -154,7 +154,7 @@ def build_inbox(tenant):
 
 @pytest.fixture(scope="module")
 def edi(module_tenants):
-    return build_office(build_inbox, packs=True)
+    return build_office(build_inbox)
 
 
 def table(warehouse, ref, characteristic):

@@ -94,7 +94,7 @@ def build_inbox(tenant):
 @pytest.fixture(scope="module")
 def office(module_tenants):
     """The small office built once: its warehouse, and its MoJ packs for both halves of 2024-25."""
-    warehouse = build_office(build_inbox, packs=True)
+    warehouse = build_office(build_inbox)
     tenant = load_tenant("west_yorkshire")
     folders = {period: render_pack(tenant, "moj-victims", period) for period in ("2024-25-H1", "2024-25-H2")}
     return {"warehouse": warehouse, "folders": folders}

@@ -94,7 +94,7 @@ def build_inbox(tenant):
 
 @pytest.fixture(scope="module")
 def office(module_tenants):
-    warehouse = build_office(build_inbox, packs=True)
+    warehouse = build_office(build_inbox)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         feedback = con.execute("""select source_file, status, rule from meta.provider_return_feedback

@@ -129,7 +129,7 @@ def build_inbox(tenant):
 @pytest.fixture(scope="module")
 def office(module_tenants):
     """The small office built once: the warehouse's path."""
-    return build_office(build_inbox, packs=True)
+    return build_office(build_inbox)
 
 
 

@@ -112,7 +112,7 @@ def build_inbox(tenant):
 def warehouse(module_tenants):
     # The figures below assume this reporting date.
     assert load_tenant("west_yorkshire").as_of == dt.date(2025, 5, 15)
-    return build_office(build_inbox, packs=True)
+    return build_office(build_inbox)
 
 
 def vfm(warehouse, columns: str, where: str = "true"):
