@@ -1,8 +1,15 @@
 """Inputs shared by the tests that build a small office by hand: how its files are written, the
-ledger export's header, and Leeds's census and LSOA lookup (a 1,000-person district)."""
+ledger export's header, Leeds's census and LSOA lookup (a 1,000-person district), a return's people
+in Leeds, and the office built once from its inbox."""
 from __future__ import annotations
 
 import duckdb
+
+from dagster_project.extract.landing import new_load_id
+from dagster_project.pipeline import run_refresh
+from dagster_project.returns import template as t
+from dagster_project.settings import TenantPaths
+from dagster_project.tenants import load_tenant
 
 LEDGER_HEADER = "Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,Amount,Description"
 
@@ -29,10 +36,46 @@ def write_leeds_reference(inbox):
           "E01011229,Leeds 001A,E01011229,Leeds 001A,U,E08000035,Leeds,,1\n")
 
 
+def people_in_leeds(supported: int, new: int, referrals: int) -> dict:
+    """A return's values for domestic abuse: ``supported`` people, ``new`` of them new this quarter,
+    ``referrals`` referred; all in Leeds, nobody's other details stated."""
+    values = {("Activity", ("Domestic abuse",), "Service users supported"): supported,
+              ("Activity", ("Domestic abuse",), "New cases"): new,
+              ("Activity", ("Domestic abuse",), "Referrals received"): referrals}
+    for characteristic in t.DEMOGRAPHICS:
+        values[("Demographics", (characteristic, t.NOT_STATED), "Service users")] = supported
+        values[("Demographics", (characteristic, t.NOT_STATED), t.NEW_SERVICE_USERS)] = new
+    values[("Demographics", ("District", "Leeds"), "Service users")] = supported
+    values[("Demographics", ("District", "Leeds"), t.NEW_SERVICE_USERS)] = new
+    return values
+
+
+def build_office(*writers, packs: bool = False):
+    """West Yorkshire's inbox written by each ``writer(tenant)`` in turn, then refreshed once: the
+    warehouse's path. ``packs``: the run also renders every pack due, for a test that reads those;
+    a test that renders the pack it checks itself leaves it off (a faster run)."""
+    tenant = load_tenant("west_yorkshire")
+    for writer in writers:
+        writer(tenant)
+    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING", packs=packs).success
+    return TenantPaths.for_tenant("west_yorkshire").warehouse
+
+
 def rows(warehouse, sql: str) -> list[tuple]:
     """Rows of a query on a built warehouse, opened read-only and closed at once (dbt may write next)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def records(warehouse, sql: str) -> list[dict]:
+    """Rows of a query on a built warehouse as {column: value}, opened read-only and closed at once."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r)) for r in cursor.fetchall()]
     finally:
         con.close()

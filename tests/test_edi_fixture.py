@@ -26,13 +26,9 @@ import pytest
 
 from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.demo.generator import write_register
-from dagster_project.extract.landing import new_load_id
-from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
-from dagster_project.settings import TenantPaths
-from dagster_project.tenants import load_tenant
 from tests.disclosure import Cell, check_edi_tables, exposed_cells
-from tests.small_office import LEDGER_HEADER, write
+from tests.small_office import LEDGER_HEADER, build_office, records, write
 
 D = Decimal
 
@@ -158,11 +154,7 @@ def build_inbox(tenant):
 
 @pytest.fixture(scope="module")
 def edi(module_tenants):
-    tenant = load_tenant("west_yorkshire")
-    build_inbox(tenant)
-    result = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
-    assert result.success
-    return TenantPaths.for_tenant("west_yorkshire").warehouse
+    return build_office(build_inbox)
 
 
 def table(warehouse, ref, characteristic):
@@ -318,13 +310,7 @@ def test_baseline_weighted_by_population_when_no_district_is_given(edi):
 
 
 def test_no_published_table_can_be_solved(edi):
-    con = duckdb.connect(str(edi), read_only=True)
-    try:
-        cursor = con.execute("select * from marts.edi_representation")
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-    finally:
-        con.close()
+    rows = records(edi, "select * from marts.edi_representation")
     assert len({(r["agreement_ref"], r["characteristic"]) for r in rows}) == 28   # 4 agreements x 7
     assert check_edi_tables(rows) == []
 

@@ -32,14 +32,11 @@ import pytest
 
 from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.demo.generator import write_register
-from dagster_project.extract.landing import new_load_id
 from dagster_project.lineage.trace import load_manifest, trace_figure
 from dagster_project.packs.render import render_pack
-from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
-from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, rows, write, write_leeds_reference
+from tests.small_office import LEDGER_HEADER, build_office, people_in_leeds, rows, write, write_leeds_reference
 
 D = Decimal
 
@@ -82,14 +79,7 @@ def build_inbox(tenant):
           "B1-7,31/10/2024,2024-25 P07,CC-MOJ-VICTIMS-CORE,5400,Test Charity,B1,INV,1800.00,Month 7\n")
     write_leeds_reference(inbox)
     # B1's Q2 return: 10 supported (4 new), nobody's details stated; a full-year forecast of 24,000.00.
-    values = {("Activity", ("Domestic abuse",), "Service users supported"): 10,
-              ("Activity", ("Domestic abuse",), "New cases"): 4,
-              ("Activity", ("Domestic abuse",), "Referrals received"): 6}
-    for characteristic in t.DEMOGRAPHICS:
-        values[("Demographics", (characteristic, t.NOT_STATED), "Service users")] = 10
-        values[("Demographics", (characteristic, t.NOT_STATED), t.NEW_SERVICE_USERS)] = 4
-    values[("Demographics", ("District", "Leeds"), "Service users")] = 10
-    values[("Demographics", ("District", "Leeds"), t.NEW_SERVICE_USERS)] = 4
+    values = people_in_leeds(supported=10, new=4, referrals=6)
     for row, budget, spend in (("Staff costs", "20000.00", "4500.00"), ("Premises", "4000.00", "900.00"),
                                (t.FINANCE_TOTAL, "24000.00", "5400.00")):
         values[("Finance", (row,), "Annual budget")] = D(budget)
@@ -104,11 +94,10 @@ def build_inbox(tenant):
 @pytest.fixture(scope="module")
 def office(module_tenants):
     """The small office built once: its warehouse, and its MoJ packs for both halves of 2024-25."""
+    warehouse = build_office(build_inbox)
     tenant = load_tenant("west_yorkshire")
-    build_inbox(tenant)
-    assert run_refresh("west_yorkshire", new_load_id(), log_level="WARNING").success
     folders = {period: render_pack(tenant, "moj-victims", period) for period in ("2024-25-H1", "2024-25-H2")}
-    return {"warehouse": TenantPaths.for_tenant("west_yorkshire").warehouse, "folders": folders}
+    return {"warehouse": warehouse, "folders": folders}
 
 
 

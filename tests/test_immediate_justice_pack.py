@@ -16,12 +16,9 @@ import pytest
 
 from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.demo.generator import write_register
-from dagster_project.extract.landing import new_load_id
-from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
-from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, write, write_leeds_reference
+from tests.small_office import LEDGER_HEADER, build_office, write, write_leeds_reference
 
 D = Decimal
 HOURS_KPI = "Hours of reparation completed"
@@ -97,11 +94,7 @@ def build_inbox(tenant):
 
 @pytest.fixture(scope="module")
 def office(module_tenants):
-    tenant = load_tenant("west_yorkshire")
-    build_inbox(tenant)
-    result = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
-    assert result.success
-    warehouse = TenantPaths.for_tenant("west_yorkshire").warehouse
+    warehouse = build_office(build_inbox)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         feedback = con.execute("""select source_file, status, rule from meta.provider_return_feedback

@@ -17,12 +17,9 @@ import pytest
 
 from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.demo.generator import write_register
-from dagster_project.extract.landing import new_load_id
-from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
-from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, rows, write, write_leeds_reference
+from tests.small_office import LEDGER_HEADER, build_office, rows, write, write_leeds_reference
 
 D = Decimal
 PERCENT_KPI = "Service users completing support"
@@ -132,11 +129,7 @@ def build_inbox(tenant):
 @pytest.fixture(scope="module")
 def office(module_tenants):
     """The small office built once: the warehouse's path."""
-    tenant = load_tenant("west_yorkshire")
-    build_inbox(tenant)
-    result = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
-    assert result.success
-    return TenantPaths.for_tenant("west_yorkshire").warehouse
+    return build_office(build_inbox)
 
 
 

@@ -2,15 +2,6 @@
 -- the latest invocation alone does not hold every node. A view, because the results are recorded
 -- by the on-run-end hook, after the models are built.
 {{ config(materialized='view') }}
-select
-    invocation_id,
-    unique_id,
-    resource_type,
-    name,
-    status,
-    failures,
-    depends_on,
-    message,
-    recorded_at
+select *
 from {{ ref('stg_meta__dbt_results') }}
 qualify row_number() over (partition by unique_id order by recorded_at desc) = 1
