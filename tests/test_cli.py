@@ -9,11 +9,15 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dagster_project import cli
 from dagster_project.cli import main
 from dagster_project.errors import EXIT_BUSY, EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, Busy
+from dagster_project.settings import TenantPaths
+from dagster_project.status import FRESH, NOT_AVAILABLE, STALE
+from dagster_project.tenants import load_tenant
 
 REPO = Path(__file__).resolve().parent.parent
 TENANT = "west_yorkshire"          # as_of 2025-05-15 in its tenant.yml
@@ -200,6 +204,50 @@ def test_tenants_lists_every_tenant_and_carries_on_past_a_bad_one(isolated, caps
     (bad,) = [line for line in lines if line.startswith("broken_force")]
     assert "ERROR: " in bad and str(broken) in bad and "not valid YAML" in bad
     assert "Traceback" not in err and len(err.splitlines()) == 1 and err.startswith("pccw: 1 of ")
+
+
+# --- the freshness checks, on a warehouse made by hand -----------------------------------------
+
+def hand_built_warehouse(sql: str = "") -> None:
+    """The tenant's published warehouse made by hand: empty (as after a first run that landed
+    nothing and built nothing), or holding what ``sql`` creates."""
+    con = duckdb.connect(str(TenantPaths.for_tenant(TENANT).ensure().warehouse))
+    try:
+        if sql:
+            con.execute(sql)
+    finally:
+        con.close()
+
+
+def sources_sql(posting_date: str, police_month: str) -> str:
+    return (f"create schema raw; create table raw.ledger_lines as select '{posting_date}' as posting_date; "
+            f"create table raw.police_street as select '{police_month}' as month")
+
+
+@pytest.mark.parametrize("posting_date, latest_posting, police_month, state", [
+    ("31/03/2025", "2025-03-31", "2025-02", FRESH), ("30/03/2025", "2025-03-30", "2025-01", STALE)])
+def test_freshness_checks_decide_from_the_dates(isolated, posting_date, latest_posting, police_month, state):
+    """West Yorkshire: reporting date 15/05/2025, the ledger 45 days old at most, police data 3 months."""
+    from dagster_project.checks.freshness import freshness_result
+
+    hand_built_warehouse(sources_sql(posting_date, police_month))
+    tenant = load_tenant(TENANT)
+    for source, latest, expected in (("ledger", latest_posting, "2025-03-31"), ("police", police_month, "2025-02")):
+        result = freshness_result(tenant, source)
+        assert result.passed == (state == FRESH)
+        assert {k: v.value for k, v in result.metadata.items() if k != "detail"} == {
+            "state": state, "latest": latest, "expected": expected}
+    detail = freshness_result(tenant, "ledger").metadata["detail"].value
+    assert detail == ("- ledger: latest posting 31/03/2025" if state == FRESH else
+                      "- ledger: latest posting 30/03/2025 is more than 45 days before 15/05/2025")
+
+
+def test_freshness_check_before_anything_is_loaded_fails(isolated):
+    from dagster_project.checks.freshness import freshness_result
+
+    result = freshness_result(load_tenant(TENANT), "police")
+    assert not result.passed and result.metadata["state"].value == NOT_AVAILABLE
+    assert "no warehouse yet" in result.metadata["detail"].value
 
 
 # --- --version, and the errors main() catches ------------------------------------------------
