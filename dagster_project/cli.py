@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import threading
 from pathlib import Path
 
 from dagster_project import settings
@@ -435,7 +436,8 @@ def cmd_run(args) -> int:
 
     load_id = new_load_id()
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = run_refresh(tenant.slug, load_id, instance, wait=args.wait)
+    with RunProgress(tenant.slug, load_id, sys.stdout) as progress:
+        result = run_refresh(tenant.slug, load_id, instance, log_level=progress.log_level, wait=args.wait)
     paths = TenantPaths.for_tenant(tenant.slug)
     print(summary(tenant.slug, load_id, paths, raw_row_counts(tenant)))
     if not result.success:
@@ -456,6 +458,62 @@ def cmd_run(args) -> int:
             print(f"  - {reason}", file=sys.stderr)
         return EXIT_ATTENTION
     return EXIT_OK
+
+
+class RunProgress:
+    """Says which phase a run is in while it works (landing a source, the dbt build, rendering a
+    pack), read from the note the run keeps in its lock (``warehouse.holder``) by a background
+    thread. On a terminal: one live status line (rich), with Dagster's log cut to warnings. Else
+    (a pipe, a log file, cron): one plain line per phase change and no terminal control codes."""
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self, slug: str, load_id: str, out):
+        self.paths = TenantPaths.for_tenant(slug)
+        self.label = f"{slug} {load_id}"
+        self.load_id = load_id
+        self.out = out
+        self.phase: str | None = None
+        self.live = None
+        self.log_level = "WARNING" if out.isatty() else "INFO"
+        self._stop = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="pccw-progress", daemon=True)
+
+    def __enter__(self) -> RunProgress:
+        if self.out.isatty():
+            from rich.console import Console
+            self.live = Console(file=self.out).status(f"{self.label}: starting")
+            self.live.start()
+        self._watcher.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._watcher.join()
+        if self.live is not None:
+            self.live.stop()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.POLL_SECONDS):
+            # A progress line must never stop or disturb the run it describes.
+            with contextlib.suppress(Exception):
+                self.show(self.current_phase())
+
+    def current_phase(self) -> str | None:
+        """This run's phase; None while it waits for another run's lock, and once it has let go."""
+        from dagster_project import warehouse
+        note = warehouse.holder(self.paths)
+        return note.get("phase") if note and note.get("load_id") == self.load_id else None
+
+    def show(self, phase: str | None) -> None:
+        """Show a phase if it is new."""
+        if phase is None or phase == self.phase:
+            return
+        self.phase = phase
+        if self.live is not None:
+            self.live.update(f"{self.label}: {phase}")
+        else:
+            print(f"{dt.datetime.now():%H:%M:%S} {self.label}: {phase}", file=self.out, flush=True)
 
 
 def _quarantined(paths, load_id: str, kind: str) -> list[str]:

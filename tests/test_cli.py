@@ -2,17 +2,19 @@
 wrong arguments, periods that have not ended, and before a tenant's first run."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project import cli
+from dagster_project import cli, warehouse
 from dagster_project.cli import main
 from dagster_project.errors import (EXIT_ATTENTION, EXIT_BUSY, EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE,
                                     Busy)
@@ -317,6 +319,44 @@ def test_packs_due_of_a_warehouse_never_built_says_so_in_one_line(isolated, caps
     assert main(["packs", "due", "--tenant", TENANT, "--format", "json"]) == EXIT_FAILED
     out, err = capsys.readouterr()
     assert "no successful dbt build yet" in only_line(err) and out == ""
+
+
+# --- progress of a run ------------------------------------------------------------------------
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def wait_for(condition, what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+PHASES = ("starting", "landing ledger", "dbt build", "rendering ho-vru")
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_a_run_shows_its_phases(isolated, monkeypatch, terminal):
+    """The phase a run writes in its lock's note: a plain line each in a pipe, a live line on a
+    terminal; and nothing of another run that holds the lock while this one waits."""
+    out = FakeTerminal() if terminal else io.StringIO()
+    note = {"load_id": "L0", "phase": "dbt build"}          # another run's, at first
+    monkeypatch.setattr(warehouse, "holder", lambda paths: dict(note))
+    with cli.RunProgress(TENANT, "L1", out) as progress:
+        time.sleep(5 * progress.POLL_SECONDS)
+        assert "dbt build" not in out.getvalue()
+        for phase in PHASES:
+            note.update(load_id="L1", phase=phase)
+            wait_for(lambda: f"{TENANT} L1: {phase}" in out.getvalue(), phase)
+    assert progress.log_level == ("WARNING" if terminal else "INFO")
+    if not terminal:
+        assert [line.split(" ", 1)[1] for line in out.getvalue().splitlines()] == [
+            f"{TENANT} L1: {phase}" for phase in PHASES]
+        assert "\x1b" not in out.getvalue()
 
 
 # --- --version, and the errors main() catches ------------------------------------------------
