@@ -482,7 +482,7 @@ class RunProgress:
     def __enter__(self) -> RunProgress:
         if self.out.isatty():
             from rich.console import Console
-            self.live = Console(file=self.out).status(f"{self.label}: starting")
+            self.live = Console(file=self.out, highlight=False).status(self._line("starting"))
             self.live.start()
         self._watcher.start()
         return self
@@ -511,9 +511,13 @@ class RunProgress:
             return
         self.phase = phase
         if self.live is not None:
-            self.live.update(f"{self.label}: {phase}")
+            self.live.update(self._line(phase))
         else:
             print(f"{dt.datetime.now():%H:%M:%S} {self.label}: {phase}", file=self.out, flush=True)
+
+    def _line(self, phase: str):
+        from rich.text import Text
+        return Text(f"{self.label}: {phase}")         # plain text: a phase is never read as rich markup
 
 
 def _quarantined(paths, load_id: str, kind: str) -> list[str]:
