@@ -37,13 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code (see the table above)."""
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()          # a reader gone away shows here, as BrokenPipeError, not at exit
+        return code
     except PccwError as exc:
         print(f"pccw: {exc}", file=sys.stderr)
         return exc.exit_code
     except ConfigError as exc:
         print(f"pccw: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader stopped early (`pccw status | head`): not worth a message. Point stdout at
+        # /dev/null so flushing it at exit does not raise again (the Python docs' recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception as exc:
         if os.environ.get("PCCW_DEBUG", "") not in ("", "0"):
             raise

@@ -114,6 +114,16 @@ def test_before_a_first_run_as_a_process_no_traceback_reaches_the_terminal(isola
     assert done.stdout == ""
 
 
+def test_a_reader_that_stops_early_gets_no_error_message(isolated):
+    """`pccw tenants | true`: the reader is gone before pccw writes; exit 1, and nothing on stderr."""
+    env = dict(os.environ, PCCW_SOURCES=str(isolated / "sources"), PCCW_HOME=str(isolated / "var"))
+    run = subprocess.Popen([sys.executable, "-m", "dagster_project.cli", "tenants"], env=env, cwd=REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run.stdout.close()                  # long before the interpreter has started and imported pccw
+    assert run.wait(timeout=300) == EXIT_FAILED
+    assert run.stderr.read() == ""
+
+
 # --- wrong paths: exit 2, naming the path --------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["empty folder", "missing", "a file"])
