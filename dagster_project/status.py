@@ -40,6 +40,7 @@ class SourceFreshness:
 
     @property
     def line(self) -> str:
+        """``ledger: latest posting 01/05/2025``: how status and the checks say it."""
         return f"{self.source}: {self.detail}"
 
 
@@ -82,6 +83,7 @@ class Status:
 
     @property
     def fresh(self) -> list[str]:
+        """One line per fresh source."""
         return [s.line for s in self.sources if s.state == FRESH]
 
     @property
@@ -91,6 +93,7 @@ class Status:
         return bool(self.failing_checks or self.stale or self.packs or self.packs_unknown)
 
     def source(self, name: str) -> SourceFreshness:
+        """The freshness of one of SOURCES."""
         return next(s for s in self.sources if s.source == name)
 
 
