@@ -1,135 +1,56 @@
 """``pccw``: the command line for finance officers, operators and developers.
 
-A command that fails says why in one line on stderr, starting ``pccw:``, never with a
-traceback (set ``PCCW_DEBUG=1`` to see the traceback of an unexpected error). Exit codes
-(dagster_project/errors.py):
+Each command is a sub-command whose handler (``cmd_*``, taking the parsed arguments) returns the
+exit code; :func:`build_parser` declares them, the options they share (``--tenant``,
+``--format``) once each. A command that fails says why in one line on stderr, starting ``pccw:``,
+never with a traceback (set ``PCCW_DEBUG=1`` to see the traceback of an unexpected error).
 
+Exit codes, the same for every command (the constants are in dagster_project/errors.py):
   0  done
-  1  the work failed: a run failed, a pack was blocked, a return was rejected or is not a return,
-     or an unexpected error; for `status`: something needs attention (a failing check, a stale
-     source, a rendered pack that no longer shows the warehouse's data)
-  2  bad configuration, arguments or paths (a folder that is not a pack, a period that has not
-     ended, an unknown pack): nothing was done
-  3  the run finished, but some input files were quarantined (see the reasons printed)
+  1  the work failed: a run failed, a pack was blocked, a return was rejected or is not a
+     return, a traced figure does not reconcile, or an unexpected error
+  2  bad configuration, arguments or paths (an unknown tenant or pack, a folder that is not a
+     pack, a malformed period or one that has not ended, no such file): nothing was done
+  3  done, but something needs attention: `run` quarantined input files (the reasons are
+     printed); `status` found a failing check, a stale source or a pack not showing the data
   4  nothing to read yet: the tenant has no warehouse (run `pccw run --tenant T` first)
   5  another run holds the tenant's warehouse and did not finish in the time allowed
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
+import threading
 from pathlib import Path
 
 from dagster_project import settings
-from dagster_project.errors import (EXIT_BUSY, EXIT_FAILED, EXIT_NOT_READY, EXIT_OK,  # noqa: F401
-                                    EXIT_QUARANTINED, EXIT_USAGE, NoWarehouse, PccwError, UsageError)
+from dagster_project.errors import (EXIT_ATTENTION, EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, NoWarehouse,
+                                    PccwError, UsageError)
+from dagster_project.settings import TenantPaths
 from dagster_project.tenants import ConfigError, available_tenants, load_tenant
 
 
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pccw", description="Commissioning warehouse for a PCC office.")
-    parser.add_argument("--version", action="version", version=f"pccw {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    run = sub.add_parser("run", help="land every source and build the warehouse for a tenant")
-    run.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-    run.add_argument("--no-demo", action="store_true", help="never generate demo data, even into an empty inbox")
-    run.add_argument("--wait", type=float, metavar="SECONDS",
-                     help="how long to wait for another run of the same tenant to finish (default $PCCW_LOCK_WAIT "
-                          "or 1800); then give up with exit 5, nothing done")
-
-    demo = sub.add_parser("demo-data", help="write a tenant's synthetic demo inbox (deterministic)")
-    demo.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--scale", type=float, default=1.0, help="multiplies the volume of police data")
-    demo.add_argument("--national", action="store_true",
-                      help="national size: all 43 forces' police files for 5 years (about 35 million rows, 8 GB), "
-                           "and this tenant's share of 1,000 agreements and 200 providers")
-    demo.add_argument("--out", type=Path, help="folder to write into (default: the tenant's inbox)")
-
-    docs = sub.add_parser("docs", help="build the dbt docs site (one static page) for a tenant's warehouse")
-    docs.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-
-    returns = sub.add_parser("returns", help="provider quarterly returns: template, check, overdue")
-    rsub = returns.add_subparsers(dest="returns_command", required=True)
-    tpl = rsub.add_parser("template", help="write the return template for an agreement and quarter")
-    tpl.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-    tpl.add_argument("--agreement", required=True)
-    tpl.add_argument("--quarter", required=True, help="e.g. 2024-25-Q2")
-    tpl.add_argument("--out", type=Path)
-    chk = rsub.add_parser("check", help="validate one return offline; exit 0 accepted, 1 rejected or not a return, "
-                                        "2 no such file (or a folder)")
-    chk.add_argument("file", type=Path)
-    chk.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-    chk.add_argument("--feedback", type=Path, help="also write the feedback and a marked copy into this folder")
-    due = rsub.add_parser("overdue", help="returns not received 30 days after the quarter ended, per provider")
-    due.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-
-    packs = sub.add_parser("packs", help="government return packs")
-    psub = packs.add_subparsers(dest="packs_command", required=True)
-    render = psub.add_parser("render", help="render one pack for one period")
-    render.add_argument("pack", help="moj-victims, ho-vru or ho-immediate-justice")
-    render.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-    render.add_argument("--period", required=True, help="e.g. 2024-25-H1 (half-yearly) or 2024-25-Q3 (quarterly)")
-    render.add_argument("--override-reason", help="render despite failed blocking checks; recorded on the cover")
-    render.add_argument("--out", type=Path, help="folder to write (default reports/out/<tenant>/<pack>/<period>)")
-    render.add_argument("--as-of", help="a load id or date: re-render from the data as it stood then")
-    render.add_argument("--draft", action="store_true",
-                        help="render a period that has not ended yet (its figures are incomplete)")
-    listing = psub.add_parser("due", help="list the packs due for a tenant")
-    listing.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-
-    trace = sub.add_parser("trace", help="trace a pack figure to its sources, or a ledger line to pack figures")
-    trace.add_argument("folder", nargs="?", type=Path, help="a rendered pack's folder (reports/out/<tenant>/<pack>/<period>)")
-    trace.add_argument("figure", nargs="?", help="a lineage id from manifest.json, or a sheet!cell such as 'Grant Lines!D4'")
-    trace.add_argument("--transaction", help="a ledger transaction id: which pack figures it feeds")
-    trace.add_argument("--tenant", default=settings.DEFAULT_TENANT, help="with --transaction")
-    trace.add_argument("--format", choices=("text", "json"), default="text")
-    audit = psub.add_parser("audit", help="write audit.html beside a rendered pack: every figure and its sources")
-    audit.add_argument("folder", type=Path)
-
-    st = sub.add_parser("status", help="the last run, failing checks, overdue returns and stale sources")
-    st.add_argument("--tenant", default=settings.DEFAULT_TENANT)
-
-    sub.add_parser("tenants", help="list the configured tenants (exit 2 if a tenant.yml cannot be used)")
-    sub.add_parser("dbt-parse", help="prepare the dbt manifest (offline)")
-
-    args = parser.parse_args(argv)
+    """Run one command; its exit code (see the table above)."""
+    args = build_parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return cmd_run(args.tenant, demo_if_absent=not args.no_demo, wait=args.wait)
-        if args.command == "demo-data":
-            return cmd_demo(args.tenant, args.seed, args.scale, args.out, args.national)
-        if args.command == "status":
-            _require_warehouse(load_tenant(args.tenant).slug)
-            from dagster_project.status import format_status, status
-            report = status(load_tenant(args.tenant))
-            print(format_status(report))
-            # Needs attention: a failing check, a stale source, or a pack that no longer shows the data.
-            return EXIT_OK if not (report.failing_checks or report.stale or report.packs) else EXIT_FAILED
-        if args.command == "trace":
-            return cmd_trace(args)
-        if args.command == "packs":
-            return cmd_packs(args)
-        if args.command == "returns":
-            return cmd_returns(args)
-        if args.command == "docs":
-            return cmd_docs(args.tenant)
-        if args.command == "tenants":
-            return cmd_tenants()
-        if args.command == "dbt-parse":
-            from dagster_project.dbt_project import parse_manifest
-            print(f"dbt manifest: {parse_manifest()}")
-            return EXIT_OK
+        code = args.handler(args)
+        sys.stdout.flush()          # a reader gone away shows here, as BrokenPipeError, not at exit
+        return code
     except PccwError as exc:
         print(f"pccw: {exc}", file=sys.stderr)
         return exc.exit_code
     except ConfigError as exc:
         print(f"pccw: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader stopped early (`pccw status | head`): not worth a message. Point stdout at
+        # /dev/null so flushing it at exit does not raise again (the Python docs' recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception as exc:
         if os.environ.get("PCCW_DEBUG", "") not in ("", "0"):
             raise
@@ -137,7 +58,87 @@ def main(argv: list[str] | None = None) -> int:
         what = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
         print(f"pccw: unexpected error: {what} (set PCCW_DEBUG=1 to see the traceback)", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command, each with its handler (``args.handler``)."""
+    tenant = argparse.ArgumentParser(add_help=False)
+    tenant.add_argument("--tenant", default=settings.DEFAULT_TENANT,
+                        help=f"the tenant: a folder of sources/ (default {settings.DEFAULT_TENANT})")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for a person (default), or one JSON document")
+
+    parser = argparse.ArgumentParser(prog="pccw", description="Commissioning warehouse for a PCC office.",
+                                     epilog=__doc__[__doc__.index("Exit codes"):],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"pccw {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = _command(sub, "run", cmd_run, "land every source and build the warehouse for a tenant", tenant)
+    run.add_argument("--no-demo", action="store_true", help="never generate demo data, even into an empty inbox")
+    run.add_argument("--wait", type=float, metavar="SECONDS",
+                     help="how long to wait for another run of the same tenant to finish (default $PCCW_LOCK_WAIT "
+                          "or 1800); then give up with exit 5, nothing done")
+
+    demo = _command(sub, "demo-data", cmd_demo, "write a tenant's synthetic demo inbox (deterministic)", tenant)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--scale", type=float, default=1.0, help="multiplies the volume of police data")
+    demo.add_argument("--national", action="store_true",
+                      help="national size: all 43 forces' police files for 5 years (about 35 million rows, 8 GB), "
+                           "and this tenant's share of 1,000 agreements and 200 providers")
+    demo.add_argument("--out", type=Path, help="folder to write into (default: the tenant's inbox)")
+
+    _command(sub, "docs", cmd_docs, "build the dbt docs site (one static page) for a tenant's warehouse", tenant)
+
+    rsub = sub.add_parser("returns", help="provider quarterly returns: template, check, overdue") \
+        .add_subparsers(dest="returns_command", required=True, metavar="COMMAND")
+    tpl = _command(rsub, "template", cmd_returns_template,
+                   "write the return template for an agreement and quarter", tenant)
+    tpl.add_argument("--agreement", required=True)
+    tpl.add_argument("--quarter", required=True, help="e.g. 2024-25-Q2")
+    tpl.add_argument("--out", type=Path)
+    chk = _command(rsub, "check", cmd_returns_check, "validate one return offline; exit 0 accepted, 1 rejected "
+                                                     "or not a return, 2 no such file (or a folder)", tenant)
+    chk.add_argument("file", type=Path)
+    chk.add_argument("--feedback", type=Path, help="also write the feedback and a marked copy into this folder")
+    _command(rsub, "overdue", cmd_returns_overdue,
+             "returns not received 30 days after the quarter ended, per provider", tenant)
+
+    psub = sub.add_parser("packs", help="government return packs: due, render, audit") \
+        .add_subparsers(dest="packs_command", required=True, metavar="COMMAND")
+    render = _command(psub, "render", cmd_packs_render, "render one pack for one period", tenant)
+    render.add_argument("pack", help="moj-victims, ho-vru or ho-immediate-justice")
+    render.add_argument("--period", required=True, help="e.g. 2024-25-H1 (half-yearly) or 2024-25-Q3 (quarterly)")
+    render.add_argument("--override-reason", help="render despite failed blocking checks; recorded on the cover")
+    render.add_argument("--out", type=Path, help="folder to write (default reports/out/<tenant>/<pack>/<period>)")
+    render.add_argument("--as-of", help="a load id or date: re-render from the data as it stood then")
+    render.add_argument("--draft", action="store_true",
+                        help="render a period that has not ended yet (its figures are incomplete)")
+    _command(psub, "due", cmd_packs_due, "list the packs due for a tenant", tenant, output)
+    audit = _command(psub, "audit", cmd_packs_audit,
+                     "write audit.html beside a rendered pack: every figure and its sources")
+    audit.add_argument("folder", type=Path)
+
+    trace = _command(sub, "trace", cmd_trace, "trace a pack figure to its sources, or a ledger line to pack "
+                                              "figures (--tenant goes with --transaction)", tenant, output)
+    trace.add_argument("folder", nargs="?", type=Path,
+                       help="a rendered pack's folder (reports/out/<tenant>/<pack>/<period>)")
+    trace.add_argument("figure", nargs="?",
+                       help="a lineage id from manifest.json, or a sheet!cell such as 'Grant Lines!D4'")
+    trace.add_argument("--transaction", help="a ledger transaction id: which pack figures it feeds")
+
+    _command(sub, "status", cmd_status, "the last run, failing checks, overdue returns and stale sources "
+                                        "(exit 3 when something needs attention)", tenant, output)
+    _command(sub, "tenants", cmd_tenants, "list the configured tenants (exit 2 if a tenant.yml cannot be used)")
+    _command(sub, "dbt-parse", cmd_dbt_parse, "prepare the dbt manifest (offline)")
+    return parser
+
+
+def _command(sub, name: str, handler, help: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command = sub.add_parser(name, help=help, description=help, parents=list(parents))
+    command.set_defaults(handler=handler)
+    return command
 
 
 def _version() -> str:
@@ -151,7 +152,6 @@ def _version() -> str:
 def _require_warehouse(slug: str) -> Path:
     """The tenant's published warehouse; :class:`NoWarehouse` (exit 4) before its first run. Checked
     before a command starts work (a pack render, a docs build) so it fails in one line, early."""
-    from dagster_project.settings import TenantPaths
     warehouse = TenantPaths.for_tenant(slug).warehouse
     if not warehouse.exists():
         raise NoWarehouse(slug)
@@ -209,7 +209,10 @@ def _refuse_unended(tenant, period: str, draft: bool) -> bool:
     return True
 
 
-def cmd_tenants() -> int:
+# --- the commands: each takes the parsed arguments and returns the exit code ---------------------
+
+def cmd_tenants(args) -> int:
+    """List every configured tenant; a tenant.yml that cannot be used is listed with its reason (exit 2)."""
     slugs = available_tenants()
     if not slugs:
         raise UsageError(f"no tenants configured: {settings.SOURCES_DIR} has no <tenant>/tenant.yml")
@@ -228,74 +231,98 @@ def cmd_tenants() -> int:
     return EXIT_OK
 
 
-def cmd_demo(tenant_slug: str, seed: int, scale: float, out: Path | None, national_scale: bool = False) -> int:
-    from dagster_project.demo.generator import generate
-
-    tenant = load_tenant(tenant_slug)
-    counts = generate(tenant, out, seed=seed, scale=scale, national_scale=national_scale)
-    print(f"Demo data for {tenant.name} written to {out or tenant.inbox}:")
-    for family, n in counts.items():
-        print(f"  {family:17} {n} file(s)")
+def cmd_dbt_parse(args) -> int:
+    """Prepare the dbt manifest (offline)."""
+    from dagster_project.dbt_project import parse_manifest
+    print(f"dbt manifest: {parse_manifest()}")
     return EXIT_OK
 
 
+def cmd_demo(args) -> int:
+    """Write the tenant's synthetic demo inbox (or into ``--out``)."""
+    _write_demo(load_tenant(args.tenant), args.seed, args.scale, args.out, args.national)
+    return EXIT_OK
+
+
+def _write_demo(tenant, seed: int = 0, scale: float = 1.0, out: Path | None = None, national: bool = False) -> None:
+    from dagster_project.demo.generator import generate
+
+    counts = generate(tenant, out, seed=seed, scale=scale, national_scale=national)
+    print(f"Demo data for {tenant.name} written to {out or tenant.inbox}:")
+    for family, n in counts.items():
+        print(f"  {family:17} {n} file(s)")
+
+
 def cmd_trace(args) -> int:
-    import json
-
-    import duckdb
-
+    """Trace a pack figure to its sources (exit 1 if it does not reconcile), or a ledger line to figures."""
     # A TraceError (a folder that is not a pack, an unknown figure or transaction) is a UsageError: exit 2.
-    from dagster_project.lineage.trace import find_figure, format_trace, load_manifest, trace_figure, trace_transaction
+    from dagster_project.lineage.trace import find_figure, format_trace, load_manifest, trace_figure
 
     if args.transaction:
-        tenant = load_tenant(args.tenant)
-        con = duckdb.connect(str(_require_warehouse(tenant.slug)), read_only=True)
-        try:
-            result = trace_transaction(con, args.transaction, settings.reports_out() / tenant.slug)
-        finally:
-            con.close()
-        if args.format == "json":
-            print(json.dumps(result, indent=2))
-        else:
-            print(f"Transaction {result['transaction_id']} {result['posting_date']} £{result['amount']} "
-                  f"{result['journal_type']} agreement {result['agreement_ref'] or '-'}, "
-                  f"{result['file']} {result['locator']} sha256 {result['sha256']}")
-            print(f"feeds {len(result['feeds'])} figure(s) in rendered packs:")
-            for f in result["feeds"]:
-                how = f"part £{f['part']}" if f["part"] is not None else "through " + ", ".join(f["through"])
-                print(f"  {f['pack']} {f['period']} {f['sheet']}!{f['cell']} {f['figure']} ({how})")
-        return EXIT_OK
+        return _trace_transaction(args)
     if not args.folder or not args.figure:
         raise UsageError("give a pack folder and a figure, or --transaction ID")
     manifest = load_manifest(args.folder)
     figure = find_figure(manifest, args.figure)
-    con = duckdb.connect(str(_pack_warehouse(manifest)), read_only=True)
-    try:
+    with _read_only(_pack_warehouse(manifest)) as con:
         traced = trace_figure(con, manifest, figure)
-    finally:
-        con.close()
-    print(json.dumps(traced.as_dict(), indent=2, default=str) if args.format == "json" else format_trace(traced))
+    print(_json(traced.as_dict()) if args.format == "json" else format_trace(traced))
     return EXIT_OK if traced.reconciles else EXIT_FAILED
 
 
-def cmd_packs(args) -> int:
-    if args.packs_command == "audit":        # before the renderer's imports (dagster-dbt takes seconds)
-        from dagster_project.lineage.audit_page import write_audit_page
-        from dagster_project.lineage.trace import load_manifest
-        manifest = load_manifest(args.folder)
-        page = write_audit_page(args.folder, _pack_warehouse(manifest))
-        print(f"audit page: {page} (opens from disk)")
+def _trace_transaction(args) -> int:
+    from dagster_project.lineage.trace import trace_transaction
+
+    tenant = load_tenant(args.tenant)
+    with _read_only(_require_warehouse(tenant.slug)) as con:
+        result = trace_transaction(con, args.transaction, settings.reports_out() / tenant.slug)
+    if args.format == "json":
+        print(_json(result))
         return EXIT_OK
+    print(f"Transaction {result['transaction_id']} {result['posting_date']} £{result['amount']} "
+          f"{result['journal_type']} agreement {result['agreement_ref'] or '-'}, "
+          f"{result['file']} {result['locator']} sha256 {result['sha256']}")
+    print(f"feeds {len(result['feeds'])} figure(s) in rendered packs:")
+    for f in result["feeds"]:
+        how = f"part £{f['part']}" if f["part"] is not None else "through " + ", ".join(f["through"])
+        print(f"  {f['pack']} {f['period']} {f['sheet']}!{f['cell']} {f['figure']} ({how})")
+    return EXIT_OK
+
+
+def cmd_packs_audit(args) -> int:
+    """Write audit.html beside a rendered pack."""
+    from dagster_project.lineage.audit_page import write_audit_page
+    from dagster_project.lineage.trace import load_manifest
+
+    manifest = load_manifest(args.folder)
+    page = write_audit_page(args.folder, _pack_warehouse(manifest))
+    print(f"audit page: {page} (opens from disk)")
+    return EXIT_OK
+
+
+def cmd_packs_due(args) -> int:
+    """The packs a tenant owes, one line (or JSON object) per pack and period ended."""
     from dagster_project.packs.due import due_packs
-    from dagster_project.packs.render import PackBlocked, out_dir, render_pack
+    from dagster_project.packs.render import out_dir
+
+    tenant = load_tenant(args.tenant)
+    _require_warehouse(tenant.slug)
+    due = [{"pack": pack, "period": period, "folder": str(out_dir(tenant.slug, pack, period))}
+           for pack, period in due_packs(tenant)]
+    if args.format == "json":
+        print(_json({"tenant": tenant.slug, "as_of": tenant.reporting_date.isoformat(), "due": due}))
+    else:
+        for d in due:
+            print(f"{d['pack']:22} {d['period']:12} {d['folder']}")
+    return EXIT_OK
+
+
+def cmd_packs_render(args) -> int:
+    """Render one pack for one period: exit 1 if a blocking check failed, 2 if the period has not ended."""
+    from dagster_project.packs.render import PackBlocked, render_pack
     from dagster_project.packs.spec import SpecError, spec_for
 
     tenant = load_tenant(args.tenant)
-    if args.packs_command == "due":
-        _require_warehouse(tenant.slug)
-        for pack, period in due_packs(tenant):
-            print(f"{pack:22} {period:12} {out_dir(tenant.slug, pack, period)}")
-        return EXIT_OK
     try:
         spec_for(args.pack, args.period)        # an unknown pack or a malformed period: before anything is read
     except SpecError as exc:
@@ -315,29 +342,51 @@ def cmd_packs(args) -> int:
     return EXIT_OK
 
 
-def cmd_returns(args) -> int:
+def cmd_returns_template(args) -> int:
+    """Write the return template for an agreement and quarter."""
     from dagster_project.periods import Quarter
+    from dagster_project.returns import service
+
+    tenant = load_tenant(args.tenant)
+    with _returns_usage_errors():
+        Quarter.parse(args.quarter)             # a malformed quarter is exit 2, even before a first run
+        _require_warehouse(tenant.slug)
+        path = service.issue_template(tenant, args.agreement, args.quarter, args.out)
+    print(f"Template for {args.agreement} {args.quarter}: {path}")
+    return EXIT_OK
+
+
+def cmd_returns_overdue(args) -> int:
+    """Returns not received 30 days after the quarter ended."""
+    from dagster_project.returns import service
+
+    tenant = load_tenant(args.tenant)
+    _require_warehouse(tenant.slug)
+    with _returns_usage_errors():
+        rows = service.overdue(tenant)
+    print(f"{len(rows)} return(s) overdue (not received 30 days after the quarter ended):")
+    for provider, ref, quarter, due_date, days in rows:
+        print(f"  {provider:40} {ref:12} {quarter}  due {due_date:%d/%m/%Y}  {days} days overdue")
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _returns_usage_errors():
+    """The returns service's NotReady and ValueError (a malformed quarter, an unknown agreement) are usage: exit 2."""
+    from dagster_project.returns import service
+    try:
+        yield
+    except (service.NotReady, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_returns_check(args) -> int:
+    """Validate one return offline: exit 0 accepted (perhaps with warnings), 1 rejected or not a return."""
     from dagster_project.returns import service
     from dagster_project.returns.feedback import feedback_text, write_feedback
     from dagster_project.returns.validation import NOT_A_RETURN, REJECTED
 
     tenant = load_tenant(args.tenant)
-    try:
-        if args.returns_command == "template":
-            Quarter.parse(args.quarter)             # a malformed quarter is exit 2, even before a first run
-            _require_warehouse(tenant.slug)
-            path = service.issue_template(tenant, args.agreement, args.quarter, args.out)
-            print(f"Template for {args.agreement} {args.quarter}: {path}")
-            return EXIT_OK
-        if args.returns_command == "overdue":
-            _require_warehouse(tenant.slug)
-            rows = service.overdue(tenant)
-            print(f"{len(rows)} return(s) overdue (not received 30 days after the quarter ended):")
-            for provider, ref, quarter, due_date, days in rows:
-                print(f"  {provider:40} {ref:12} {quarter}  due {due_date:%d/%m/%Y}  {days} days overdue")
-            return EXIT_OK
-    except (service.NotReady, ValueError) as exc:
-        raise UsageError(str(exc)) from None
     if not args.file.exists():
         raise UsageError(f"{args.file}: no such file; give one provider return workbook (.xlsx)")
     if not args.file.is_file():
@@ -349,14 +398,14 @@ def cmd_returns(args) -> int:
     if args.feedback:
         for written in write_feedback(verdict, args.file, args.feedback, args.file.name):
             print(f"written: {written}")
-    return EXIT_FAILED if verdict.status in (REJECTED, NOT_A_RETURN) else EXIT_OK   # not a return: rejected too
+    return EXIT_FAILED if verdict.status in (REJECTED, NOT_A_RETURN) else EXIT_OK
 
 
-def cmd_docs(tenant_slug: str) -> int:
+def cmd_docs(args) -> int:
+    """Build the dbt docs site for a tenant's warehouse."""
     from dagster_project.dbt_project import generate_docs
-    from dagster_project.settings import TenantPaths
 
-    tenant = load_tenant(tenant_slug)
+    tenant = load_tenant(args.tenant)
     _require_warehouse(tenant.slug)
     paths = TenantPaths.for_tenant(tenant.slug)
     page = generate_docs(paths.warehouse, paths.root / "docs")
@@ -364,26 +413,38 @@ def cmd_docs(tenant_slug: str) -> int:
     return EXIT_OK
 
 
+def cmd_status(args) -> int:
+    """The morning's report: exit 3 when something needs attention."""
+    from dagster_project.status import format_status, status, status_json
+
+    tenant = load_tenant(args.tenant)
+    _require_warehouse(tenant.slug)
+    report = status(tenant)
+    print(status_json(report) if args.format == "json" else format_status(report))
+    return EXIT_ATTENTION if report.needs_attention else EXIT_OK
+
+
 def inbox_is_empty(inbox: Path) -> bool:
     return not inbox.exists() or not any(p.is_file() for p in inbox.rglob("*"))
 
 
-def cmd_run(tenant_slug: str, demo_if_absent: bool = True, wait: float | None = None) -> int:
-    tenant = load_tenant(tenant_slug)
-    if demo_if_absent and tenant.demo is not None and inbox_is_empty(tenant.inbox):
+def cmd_run(args) -> int:
+    """Land, build and render for a tenant: exit 1 if the run failed, 3 if files were quarantined."""
+    tenant = load_tenant(args.tenant)
+    if not args.no_demo and tenant.demo is not None and inbox_is_empty(tenant.inbox):
         print(f"The inbox {tenant.inbox} is empty: generating demo data first.")
-        cmd_demo(tenant_slug, 0, 1.0, None)
+        _write_demo(tenant)
 
     from dagster import DagsterInstance
 
     from dagster_project.extract.ingest import raw_row_counts
     from dagster_project.extract.landing import new_load_id
     from dagster_project.pipeline import run_refresh
-    from dagster_project.settings import TenantPaths
 
     load_id = new_load_id()
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = run_refresh(tenant.slug, load_id, instance, wait=wait)
+    with RunProgress(tenant.slug, load_id, sys.stdout) as progress:
+        result = run_refresh(tenant.slug, load_id, instance, log_level=progress.log_level, wait=args.wait)
     paths = TenantPaths.for_tenant(tenant.slug)
     print(summary(tenant.slug, load_id, paths, raw_row_counts(tenant)))
     if not result.success:
@@ -402,31 +463,85 @@ def cmd_run(tenant_slug: str, demo_if_absent: bool = True, wait: float | None = 
         print(f"pccw: {len(quarantined)} file(s) quarantined in {paths.quarantine}; the rest loaded:", file=sys.stderr)
         for reason in quarantined:
             print(f"  - {reason}", file=sys.stderr)
-        return EXIT_QUARANTINED
+        return EXIT_ATTENTION
     return EXIT_OK
 
 
+class RunProgress:
+    """Says which phase a run is in while it works (landing a source, the dbt build, rendering a
+    pack), read from the note the run keeps in its lock (``warehouse.holder``) by a background
+    thread. On a terminal: one live status line (rich). Else (a pipe, a log file, cron): one plain
+    line per phase change and no terminal control codes. Either way Dagster's log is cut to warnings
+    (the whole log is in the Dagster instance: `make ui`)."""
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self, slug: str, load_id: str, out):
+        self.paths = TenantPaths.for_tenant(slug)
+        self.label = f"{slug} {load_id}"
+        self.load_id = load_id
+        self.out = out
+        self.phase: str | None = None
+        self.live = None
+        self.log_level = "WARNING"
+        self._stop = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="pccw-progress", daemon=True)
+
+    def __enter__(self) -> RunProgress:
+        if self.out.isatty():
+            from rich.console import Console
+            self.live = Console(file=self.out, highlight=False).status(self._line("starting"))
+            self.live.start()
+        self._watcher.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._watcher.join()
+        if self.live is not None:
+            self.live.stop()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.POLL_SECONDS):
+            # A progress line must never stop or disturb the run it describes.
+            with contextlib.suppress(Exception):
+                self.show(self.current_phase())
+
+    def current_phase(self) -> str | None:
+        """This run's phase; None while it waits for another run's lock, and once it has let go."""
+        from dagster_project import warehouse
+        note = warehouse.holder(self.paths)
+        return note.get("phase") if note and note.get("load_id") == self.load_id else None
+
+    def show(self, phase: str | None) -> None:
+        """Show a phase if it is new."""
+        if phase is None or phase == self.phase:
+            return
+        self.phase = phase
+        if self.live is not None:
+            self.live.update(self._line(phase))
+        else:
+            print(f"{dt.datetime.now():%H:%M:%S} {self.label}: {phase}", file=self.out, flush=True)
+
+    def _line(self, phase: str):
+        from rich.text import Text
+        return Text(f"{self.label}: {phase}")         # plain text: a phase is never read as rich markup
+
+
 def _quarantined(paths, load_id: str, kind: str) -> list[str]:
-    import duckdb
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
-    try:
+    with _read_only(paths.warehouse) as con:
         return [r[0] for r in con.execute("""select reason from meta.quarantined_files
                                              where load_id = ? and kind = ? order by 1""", [load_id, kind]).fetchall()]
-    finally:
-        con.close()
 
 
 def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
-    import duckdb
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
-    try:
+    """What a run did, as `pccw run` prints it at the end."""
+    with _read_only(paths.warehouse) as con:
         per_family = con.execute("""
             select family, count(*) filter (where load_id = ?), count(*) from meta.landed_files group by 1 order by 1
         """, [load_id]).fetchall()
         models = con.execute("""select table_schema, count(*) from information_schema.tables
                                 where table_schema not in ('raw', 'meta', 'main') group by 1 order by 1""").fetchall()
-    finally:
-        con.close()
     lines = [f"Run {load_id} for {tenant}", f"  warehouse: {paths.warehouse}", f"  landing archive: {paths.landing}",
              f"  quarantine: {paths.quarantine}", "  files landed this run / in total, by source family:"]
     lines += [f"    {family:17} {now:5} / {total}" for family, now, total in per_family]
@@ -439,6 +554,23 @@ def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
         lines.append(f"  return packs ({len(rendered)}, each xlsx + html + pdf + manifest.json) in {packs_root}:")
         lines += [f"    {p.parent.name:22} {p.name}" for p in rendered]
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _read_only(path: Path):
+    """A read-only DuckDB connection to ``path``, closed after the block."""
+    import duckdb
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _json(document) -> str:
+    """One JSON document for ``--format json``; dates, decimals and paths as strings."""
+    import json
+    return json.dumps(document, indent=2, default=str)
 
 
 if __name__ == "__main__":

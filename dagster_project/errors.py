@@ -3,13 +3,16 @@
 ``str()`` of a :class:`PccwError` is one line that names what and where (a file, a tenant, a
 period) and what to do; the command line prints it without a traceback and exits with the
 error's ``exit_code``.
+
+The ``EXIT_*`` constants are the only exit codes; what each means for each command is the
+table at the top of ``cli.py``, which ``pccw --help`` prints and the README repeats.
 """
 from __future__ import annotations
 
 EXIT_OK = 0            # done
 EXIT_FAILED = 1        # the work failed: a run failed, a pack was blocked, a return was rejected
 EXIT_USAGE = 2         # bad configuration, arguments or paths: nothing was done
-EXIT_QUARANTINED = 3   # the run finished, but some input files were quarantined
+EXIT_ATTENTION = 3     # done, but something needs attention (files quarantined, a stale source)
 EXIT_NOT_READY = 4     # nothing to read yet: the tenant has no warehouse (run `pccw run` first)
 EXIT_BUSY = 5          # another run holds the tenant's warehouse and did not finish in the time allowed
 

@@ -2,18 +2,25 @@
 wrong arguments, periods that have not ended, and before a tenant's first run."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from dagster_project import cli
+from dagster_project import cli, warehouse
 from dagster_project.cli import main
-from dagster_project.errors import EXIT_BUSY, EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, Busy
+from dagster_project.errors import (EXIT_ATTENTION, EXIT_BUSY, EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE,
+                                    Busy)
+from dagster_project.settings import TenantPaths
+from dagster_project.status import FRESH, NOT_AVAILABLE, STALE
+from dagster_project.tenants import load_tenant
 
 REPO = Path(__file__).resolve().parent.parent
 TENANT = "west_yorkshire"          # as_of 2025-05-15 in its tenant.yml
@@ -21,7 +28,10 @@ TENANT = "west_yorkshire"          # as_of 2025-05-15 in its tenant.yml
 
 def one_line_error(capsys) -> str:
     """stderr is exactly one line, `pccw: ...`, and no traceback reached it."""
-    err = capsys.readouterr().err
+    return only_line(capsys.readouterr().err)
+
+
+def only_line(err: str) -> str:
     assert "Traceback" not in err
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("pccw: "), err
@@ -40,31 +50,55 @@ def fake_pack(root: Path, tenant: str = TENANT) -> Path:
 
 # --- before a first run: every command that reads the warehouse exits 4 ---------------------
 
+PACK = "<a rendered pack's folder>"      # replaced by fake_pack(): a pack of a tenant never run
 BEFORE_A_RUN = {
+    "status": ["status", "--tenant", TENANT],
+    "status --format json": ["status", "--tenant", TENANT, "--format", "json"],
     "packs due": ["packs", "due", "--tenant", TENANT],
+    "packs due --format json": ["packs", "due", "--tenant", TENANT, "--format", "json"],
     "packs render": ["packs", "render", "ho-vru", "--period", "2024-25-Q1", "--tenant", TENANT],
+    "packs audit": ["packs", "audit", PACK],
+    "trace": ["trace", PACK, "Funding!B4"],
     "trace --transaction": ["trace", "--transaction", "GL-1", "--tenant", TENANT],
     "returns overdue": ["returns", "overdue", "--tenant", TENANT],
     "returns template": ["returns", "template", "--agreement", "WY-001", "--quarter", "2024-25-Q2",
                          "--tenant", TENANT],
     "docs": ["docs", "--tenant", TENANT],
-    "status": ["status", "--tenant", TENANT],
 }
+# The commands that need no warehouse, and why.
+WITHOUT_A_WAREHOUSE = {
+    "run": "makes the warehouse",
+    "demo-data": "writes an inbox",
+    "tenants": "reads only the tenant.yml files",
+    "dbt-parse": "reads only the dbt project",
+    "returns check": "checks a file offline; without the register it says it did not check the agreement",
+}
+
+
+def leaf_commands(parser, words: tuple[str, ...] = ()) -> set[str]:
+    """Every command a user can type ('packs due', 'status'), read from the parser itself."""
+    import argparse
+    groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not groups:
+        return {" ".join(words)}
+    return set().union(*(leaf_commands(sub, (*words, name)) for name, sub in groups[0].choices.items()))
+
+
+def test_every_command_is_tried_before_a_first_run():
+    commands = leaf_commands(cli.build_parser())
+    tried = {next(c for c in commands if argv[:len(c.split())] == c.split()) for argv in BEFORE_A_RUN.values()}
+    assert tried == commands - WITHOUT_A_WAREHOUSE.keys()
+    assert WITHOUT_A_WAREHOUSE.keys() <= commands
 
 
 @pytest.mark.parametrize("argv", BEFORE_A_RUN.values(), ids=BEFORE_A_RUN.keys())
 def test_reading_commands_before_a_first_run_exit_4(isolated, capsys, argv):
+    argv = [str(fake_pack(isolated)) if word == PACK else word for word in argv]
     assert main(argv) == EXIT_NOT_READY
-    line = one_line_error(capsys)
+    out, err = capsys.readouterr()
+    line = only_line(err)
     assert f"no warehouse for {TENANT} yet" in line and f"pccw run --tenant {TENANT}" in line
-
-
-@pytest.mark.parametrize("command", ["audit", "trace"])
-def test_a_rendered_pack_of_a_tenant_never_run_exits_4(isolated, capsys, command):
-    folder = fake_pack(isolated)
-    argv = ["packs", "audit", str(folder)] if command == "audit" else ["trace", str(folder), "Funding!B4"]
-    assert main(argv) == EXIT_NOT_READY
-    assert f"no warehouse for {TENANT} yet" in one_line_error(capsys)
+    assert out == ""
 
 
 def test_before_a_first_run_as_a_process_no_traceback_reaches_the_terminal(isolated):
@@ -78,6 +112,16 @@ def test_before_a_first_run_as_a_process_no_traceback_reaches_the_terminal(isola
     assert done.stderr.splitlines() == [f"pccw: no warehouse for {TENANT} yet: nothing has been loaded; "
                                         f"run `pccw run --tenant {TENANT}` first"]
     assert done.stdout == ""
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(isolated):
+    """`pccw tenants | true`: the reader is gone before pccw writes; exit 1, and nothing on stderr."""
+    env = dict(os.environ, PCCW_SOURCES=str(isolated / "sources"), PCCW_HOME=str(isolated / "var"))
+    run = subprocess.Popen([sys.executable, "-m", "dagster_project.cli", "tenants"], env=env, cwd=REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run.stdout.close()                  # long before the interpreter has started and imported pccw
+    assert run.wait(timeout=300) == EXIT_FAILED
+    assert run.stderr.read() == ""
 
 
 # --- wrong paths: exit 2, naming the path --------------------------------------------------
@@ -202,6 +246,129 @@ def test_tenants_lists_every_tenant_and_carries_on_past_a_bad_one(isolated, caps
     assert "Traceback" not in err and len(err.splitlines()) == 1 and err.startswith("pccw: 1 of ")
 
 
+# --- status, packs due and the freshness checks, on a warehouse made by hand --------------------
+
+def hand_built_warehouse(sql: str = "") -> None:
+    """The tenant's published warehouse made by hand: empty (as after a first run that landed
+    nothing and built nothing), or holding what ``sql`` creates."""
+    con = duckdb.connect(str(TenantPaths.for_tenant(TENANT).ensure().warehouse))
+    try:
+        if sql:
+            con.execute(sql)
+    finally:
+        con.close()
+
+
+def sources_sql(posting_date: str, police_month: str) -> str:
+    return (f"create schema raw; create table raw.ledger_lines as select '{posting_date}' as posting_date; "
+            f"create table raw.police_street as select '{police_month}' as month")
+
+
+def test_status_of_a_warehouse_never_built_needs_attention_exit_3(isolated, capsys):
+    hand_built_warehouse()
+    assert main(["status", "--tenant", TENANT]) == EXIT_ATTENTION
+    text = capsys.readouterr().out
+    assert "stale sources: 2" in text
+    assert "- ledger: no ledger exports loaded" in text and "- police: no data.police.uk files loaded" in text
+    assert "packs not showing the warehouse's data: not known: " in text
+
+    assert main(["status", "--tenant", TENANT, "--format", "json"]) == EXIT_ATTENTION
+    document = json.loads(capsys.readouterr().out)
+    assert document["tenant"] == TENANT and document["as_of"] == "2025-05-15" and document["needs_attention"]
+    assert [(s["source"], s["state"], s["latest"], s["expected"]) for s in document["sources"]] == [
+        ("ledger", NOT_AVAILABLE, None, "2025-03-31"), ("police", NOT_AVAILABLE, None, "2025-02")]
+    assert "no successful dbt build yet" in document["packs"]["not_known"]
+
+
+@pytest.mark.parametrize("posting_date, latest_posting, police_month, state", [
+    ("31/03/2025", "2025-03-31", "2025-02", FRESH), ("30/03/2025", "2025-03-30", "2025-01", STALE)])
+def test_freshness_checks_decide_from_the_dates(isolated, posting_date, latest_posting, police_month, state):
+    """West Yorkshire: reporting date 15/05/2025, the ledger 45 days old at most, police data 3 months."""
+    from dagster_project.checks.freshness import freshness_result
+
+    hand_built_warehouse(sources_sql(posting_date, police_month))
+    tenant = load_tenant(TENANT)
+    for source, latest, expected in (("ledger", latest_posting, "2025-03-31"), ("police", police_month, "2025-02")):
+        result = freshness_result(tenant, source)
+        assert result.passed == (state == FRESH)
+        assert {k: v.value for k, v in result.metadata.items() if k != "detail"} == {
+            "state": state, "latest": latest, "expected": expected}
+    detail = freshness_result(tenant, "ledger").metadata["detail"].value
+    assert detail == ("- ledger: latest posting 31/03/2025" if state == FRESH else
+                      "- ledger: latest posting 30/03/2025 is more than 45 days before 15/05/2025")
+
+
+def test_freshness_check_before_anything_is_loaded_fails(isolated):
+    from dagster_project.checks.freshness import freshness_result
+
+    result = freshness_result(load_tenant(TENANT), "police")
+    assert not result.passed and result.metadata["state"].value == NOT_AVAILABLE
+    assert "no warehouse yet" in result.metadata["detail"].value
+
+
+REPORTING_PERIODS = """create schema returns;
+    create table returns.rpt_reporting_periods as select * from (values
+        ('2024-25-H2', 'half', date '2025-03-31'), ('2024-25-Q4', 'quarter', date '2025-03-31'),
+        ('2025-26-Q1', 'quarter', date '2025-06-30')) periods(period, period_type, period_end)"""
+
+
+def test_packs_due_as_text_and_as_json(isolated, capsys):
+    hand_built_warehouse(REPORTING_PERIODS)
+    assert main(["packs", "due", "--tenant", TENANT]) == EXIT_OK
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert main(["packs", "due", "--tenant", TENANT, "--format", "json"]) == EXIT_OK
+    document = json.loads(capsys.readouterr().out)
+    assert document["tenant"] == TENANT and document["as_of"] == "2025-05-15"
+    assert [(d["pack"], d["period"]) for d in document["due"]] == [
+        ("moj-victims", "2024-25-H2"), ("ho-vru", "2024-25-Q4"), ("ho-immediate-justice", "2024-25-Q4")]
+    assert lines == [[d["pack"], d["period"], d["folder"]] for d in document["due"]]
+
+
+def test_packs_due_of_a_warehouse_never_built_says_so_in_one_line(isolated, capsys):
+    hand_built_warehouse()
+    assert main(["packs", "due", "--tenant", TENANT, "--format", "json"]) == EXIT_FAILED
+    out, err = capsys.readouterr()
+    assert "no successful dbt build yet" in only_line(err) and out == ""
+
+
+# --- progress of a run ------------------------------------------------------------------------
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def wait_for(condition, what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+PHASES = ("starting", "landing ledger", "dbt build", "rendering ho-vru")
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_a_run_shows_its_phases(isolated, monkeypatch, terminal):
+    """The phase a run writes in its lock's note: a plain line each in a pipe, a live line on a
+    terminal; and nothing of another run that holds the lock while this one waits."""
+    out = FakeTerminal() if terminal else io.StringIO()
+    note = {"load_id": "L0", "phase": "dbt build"}          # another run's, at first
+    monkeypatch.setattr(warehouse, "holder", lambda paths: dict(note))
+    with cli.RunProgress(TENANT, "L1", out) as progress:
+        time.sleep(5 * progress.POLL_SECONDS)
+        assert "dbt build" not in out.getvalue()
+        for phase in PHASES:
+            note.update(load_id="L1", phase=phase)
+            wait_for(lambda: f"{TENANT} L1: {phase}" in out.getvalue(), phase)
+    assert progress.log_level == "WARNING"      # Dagster's INFO lines are in the instance, not the terminal
+    if not terminal:
+        assert [line.split(" ", 1)[1] for line in out.getvalue().splitlines()] == [
+            f"{TENANT} L1: {phase}" for phase in PHASES]
+        assert "\x1b" not in out.getvalue()
+
+
 # --- --version, and the errors main() catches ------------------------------------------------
 
 def test_version(capsys):
@@ -212,7 +379,7 @@ def test_version(capsys):
 
 
 def test_an_unexpected_error_is_one_line_unless_pccw_debug(isolated, capsys, monkeypatch):
-    def boom(tenant_slug):
+    def boom(args):
         raise RuntimeError("the disk is on fire\nsecond line")
     monkeypatch.setattr(cli, "cmd_docs", boom)
     monkeypatch.delenv("PCCW_DEBUG", raising=False)
@@ -225,8 +392,8 @@ def test_an_unexpected_error_is_one_line_unless_pccw_debug(isolated, capsys, mon
 
 
 def test_a_pccw_error_gives_its_exit_code(isolated, capsys, monkeypatch):
-    def busy(tenant_slug):
-        raise Busy(f"another run holds {tenant_slug}'s warehouse")
+    def busy(args):
+        raise Busy(f"another run holds {args.tenant}'s warehouse")
     monkeypatch.setattr(cli, "cmd_docs", busy)
     assert main(["docs", "--tenant", TENANT]) == EXIT_BUSY
     assert one_line_error(capsys) == f"pccw: another run holds {TENANT}'s warehouse"
