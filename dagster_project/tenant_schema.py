@@ -380,8 +380,10 @@ def _key_path(*parts: str | int) -> str:
     """Key path parts as messages write them: plans[1].valid_from, demo.allocations.CSF."""
     path = ""
     for part in parts:
-        if isinstance(part, int) or part.startswith("["):
-            path += f"[{part}]" if isinstance(part, int) else part
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith("["):
+            path += part
         elif part:
             path = f"{path}.{part}" if path else part
     return path
