@@ -155,6 +155,11 @@ class Section(BaseModel):
     def _nothing_is_absent(cls, data: Any) -> Any:
         return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
+    def __hash__(self) -> int:
+        # Hashable like the dataclasses these models replaced; the by-year mappings cannot hash, so are left out.
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return hash(tuple(v for v in values if not isinstance(v, dict)))
+
 
 class PoliceForce(Section):
     """The police force whose area the office covers (``police_force``)."""

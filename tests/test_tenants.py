@@ -44,6 +44,7 @@ def test_funding_stream_rules_are_typed():
     assert condition.match_funding_pct == Decimal("30") and condition.evaluation_min_pct == Decimal("10")
     assert isinstance(wy.as_of, dt.date) and isinstance(wy.plans[0].valid_from, dt.date)
     assert wy.inbox == wy.folder / "inbox" and wy.demo.map_centre == (-1.65, 53.78)
+    assert hash(wy) == hash(load_tenant("west_yorkshire"))       # frozen and hashable, as the dataclasses were
 
 
 def _document() -> dict:
