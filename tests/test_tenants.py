@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,11 @@ def test_funding_stream_rules_are_typed():
     assert vru.carry_forward is False and vru.ring_fence == ("violence_reduction",)
     moj = [a for a in wy.demo.allocations if a.stream_id == "MOJ-VICTIMS-CORE" and a.financial_year == "2018-19"]
     assert str(moj[0].amount) == "2672833.00"
+    condition = next(c for c in vru.conditions if c.financial_year == "2024-25")
+    assert condition.match_funding_pct == Decimal("30") and condition.evaluation_min_pct == Decimal("10")
+    assert isinstance(wy.as_of, dt.date) and isinstance(wy.plans[0].valid_from, dt.date)
+    assert wy.inbox == wy.folder / "inbox" and wy.demo.map_centre == (-1.65, 53.78)
+    assert hash(wy) == hash(load_tenant("west_yorkshire"))       # frozen and hashable, as the dataclasses were
 
 
 def _document() -> dict:
@@ -69,6 +75,65 @@ def test_bad_config_names_file_and_key(mutate, key, words):
     path = settings.SOURCES_DIR / "west_yorkshire" / "tenant.yml"
     message = _error(document, path)
     assert str(path) in message and f": {key}: " in message and words in message
+
+
+WEST_YORKSHIRE = settings.SOURCES_DIR / "west_yorkshire" / "tenant.yml"
+
+
+@pytest.mark.parametrize("mutate, key, found, expected", [
+    (lambda d: d["funding_streams"][4]["conditions"]["2024-25"].update(match_pct="30"),     # unknown key
+     "funding_streams[4].conditions.2024-25.match_pct", "unknown key", "match_funding_pct, evaluation_min_pct, source"),
+    (lambda d: d["demo"].update(financial_years="two"),                                      # wrong type
+     "demo.financial_years", "found 'two'", "a whole number of at least 1"),
+    (lambda d: d["police_force"].update(reported_by="West Yorkshire Police"),                # wrong type: a list
+     "police_force.reported_by", "found 'West Yorkshire Police'", "a list"),
+    (lambda d: d.update(as_of="15/05/2025"),                                                 # bad date
+     "as_of", "'15/05/2025' is not a date", "a date like 2024-04-01"),
+    (lambda d: d["plans"][0].pop("title"),                                                   # missing required key
+     "plans[0].title", "missing", "text"),
+    (lambda d: d.pop("police_force"),                                                        # missing section
+     "police_force", "missing", "a mapping with keys name, slug, reported_by"),
+    (lambda d: d["funding_streams"][5].update(match_funding_for="HO-VRUU"),                  # bad cross-reference
+     "funding_streams[5].match_funding_for", "'HO-VRUU' is not a funding stream of this tenant", "one of: MOJ-"),
+    (lambda d: d["funding_streams"][1].update(last_year="2021-22"),                          # bad range
+     "funding_streams[1].last_year", "2021-22 is before first_year 2022-23", "first_year or later"),
+])
+def test_each_problem_is_one_line_naming_file_key_found_and_expected(mutate, key, found, expected):
+    document = _document()
+    mutate(document)
+    (line,) = _error(document, WEST_YORKSHIRE).splitlines()
+    assert line.startswith(f"{WEST_YORKSHIRE}: {key}: {found}; expected ") and expected in line
+
+
+def test_every_problem_in_the_file_is_reported_at_once():
+    document = _document()
+    document["plans"][1]["valid_from"] = "soon"
+    document["districts"][2].pop("name")
+    document["funding_streams"][2]["carry_forward"] = "no"
+    with pytest.raises(ConfigError) as info:
+        parse_tenant(document, WEST_YORKSHIRE)
+    assert [key for key, _ in info.value.problems] == [
+        "districts[2].name", "plans[1].valid_from", "funding_streams[2].carry_forward"]
+    assert all(line.startswith(f"{WEST_YORKSHIRE}: ") for line in str(info.value).splitlines())
+    assert info.value.key == "districts[2].name" and info.value.path == str(WEST_YORKSHIRE)
+
+
+def test_unknown_keys_are_ignored_outside_grant_conditions():
+    document = _document()
+    document["colour"] = "blue"
+    document["funding_streams"][0]["notes"] = "kept elsewhere"
+    document["demo"]["allocations"]["CSF"]["2023-24"]["approved_by"] = "panel"
+    assert parse_tenant(document, WEST_YORKSHIRE).stream("CSF").name.startswith("Community Safety Fund")
+
+
+def test_a_key_set_to_nothing_counts_as_absent():
+    document = _document()
+    document["funding_streams"][0]["ring_fence"] = None
+    document["as_of"] = None
+    tenant = parse_tenant(document, WEST_YORKSHIRE)
+    assert tenant.funding_streams[0].ring_fence == () and tenant.as_of is None
+    document["name"] = None
+    assert _error(document, WEST_YORKSHIRE) == f"{WEST_YORKSHIRE}: name: missing; expected text"
 
 
 def test_unknown_tenant_lists_known_ones():
