@@ -133,7 +133,7 @@ def _checks_not_rerun(context: AssetExecutionContext, warehouse, checked: set, r
     So the UI shows every check's state after every run, and Dagster does not log, for each of
     some 120 tests, that it "did not yield" a result or that a pack "will proceed without gating"."""
     from dagster_project.dbt_project import load_manifest
-    from dagster_project.warehouse import open_file_reader
+    from dagster_project.warehouse import open_reader_at
 
     wanted = [key for key in context.selected_asset_check_keys if key not in checked]
     if not wanted:
@@ -142,7 +142,7 @@ def _checks_not_rerun(context: AssetExecutionContext, warehouse, checked: set, r
     translator = LayerTranslator()
     test_ids = {get_asset_check_key_for_test(manifest, translator, uid, DBT_PROJECT): uid
                 for uid, node in manifest["nodes"].items() if node["resource_type"] == "test"}
-    con = open_file_reader(warehouse)
+    con = open_reader_at(warehouse)
     try:
         last = {uid: (st, failures, at) for uid, st, failures, at in con.execute("""
             select unique_id, status, failures, recorded_at from meta.dbt_results where resource_type = 'test'

@@ -558,9 +558,9 @@ def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
 
 @contextlib.contextmanager
 def _read_only(path: Path):
-    """A read-only DuckDB connection to ``path``, closed after the block."""
-    import duckdb
-    con = duckdb.connect(str(path), read_only=True)
+    """A read-only connection to the warehouse file ``path``, closed after the block."""
+    from dagster_project.warehouse import open_reader_at
+    con = open_reader_at(path)
     try:
         yield con
     finally:

@@ -17,12 +17,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from dagster_project import settings
 from dagster_project.extract.families import BY_NAME
-from dagster_project.extract.landing import ensure_meta
-from dagster_project.warehouse import copy_published, publish_file
+from dagster_project.warehouse import copy_published, open_reader_at, open_writer_at, publish_file
 
 
 @dataclass(frozen=True)
@@ -91,13 +88,8 @@ def project_fingerprint(extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""create table if not exists meta.build_state (
-        tenant varchar primary key, fingerprint varchar, built_at timestamp, load_id varchar)""")
-
-
 def plan_build(warehouse: Path, tenant: str, fingerprint: str) -> BuildPlan:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_reader_at(warehouse)
     try:
         has_state = con.execute("""select 1 from information_schema.tables
                                    where table_schema = 'meta' and table_name = 'build_state'""").fetchone()
@@ -122,22 +114,17 @@ def building_copy(warehouse: Path) -> tuple[Path, tuple[int, int] | None]:
     """The copy dbt builds into, and the published file it was made from.
 
     The copy has every ``meta`` table the dbt sources read (views over them are built in the
-    ``returns`` schema), even before the first successful build has written ``meta.build_state``."""
+    ``returns`` schema), even before the first successful build has written ``meta.build_state``:
+    ``open_writer_at`` makes them."""
     copy = warehouse.with_name(warehouse.stem + ".building.duckdb")
     based_on = copy_published(warehouse, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        ensure_meta(con)
-        ensure_state(con)
-    finally:
-        con.close()
+    open_writer_at(copy).close()
     return copy, based_on
 
 
 def publish(copy: Path, based_on, warehouse: Path, tenant: str, fingerprint: str, load_id: str) -> None:
-    con = duckdb.connect(str(copy))
+    con = open_writer_at(copy)
     try:
-        ensure_state(con)
         con.execute("insert or replace into meta.build_state values (?, ?, ?, ?)",
                     [tenant, fingerprint, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), load_id])
     finally:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from dagster_project import settings
 from dagster_project.tenant_schema import (  # the section types are re-exported: callers import them from here
-    DemoAllocation, DemoSettings, District, FundingStream, Plan, Priority, ReturnDue, StreamCondition, TenantFile,
+    DemoSettings, District, FundingStream, Plan, ReturnDue, TenantFile,
     problems,
 )
 

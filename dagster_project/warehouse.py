@@ -17,6 +17,12 @@ Within one process the lock is re-entrant: the CLI's run, the Dagster resource a
 landing step share one :class:`WriteSession`, whose working copy is made on first write and
 published when the outermost holder lets go (or earlier, by the dbt step, so that what
 landed is published before the build starts).
+
+Every connection to a warehouse file is opened here, with the same settings (``SETTINGS``):
+readers by :func:`open_reader` (a tenant's latest data) or :func:`open_reader_at` (a given
+file), writers by :meth:`WriteSession.connect` (the run's copy) or :func:`open_writer_at` (a
+copy dbt builds, an as-of rebuild). A writer connection has every ``meta`` table
+(``meta.ensure_meta``).
 """
 from __future__ import annotations
 
@@ -36,7 +42,12 @@ from typing import Iterator
 import duckdb
 
 from dagster_project.errors import Busy, NoWarehouse, PccwError
+from dagster_project.extract.landing import new_load_id
+from dagster_project.meta import ensure_meta
 from dagster_project.settings import TenantPaths
+
+# Every connection's settings: no progress bar on a terminal or in a log.
+SETTINGS = ("set enable_progress_bar = false",)
 
 DEFAULT_WAIT_SECONDS = float(os.environ.get("PCCW_LOCK_WAIT", 1800))
 _POLL_SECONDS = 0.5
@@ -65,18 +76,9 @@ class WriteSession:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-write connection to the run's working copy (made from the published file on first use)."""
-        from dagster_project.extract.landing import ensure_meta
-
         if not self.working.exists():
             self.base = copy_published(self.paths.warehouse, self.working)
-        con = duckdb.connect(str(self.working))
-        try:
-            con.execute("set enable_progress_bar = false")
-            ensure_meta(con)
-        except BaseException:
-            con.close()
-            raise
-        return con
+        return open_writer_at(self.working)
 
     def publish(self) -> None:
         """Make what the run wrote so far the published warehouse (nothing to do if it wrote nothing)."""
@@ -96,6 +98,7 @@ _GUARD = threading.Lock()
 
 
 def lock_path(paths: TenantPaths) -> Path:
+    """The tenant's run lock file."""
     return paths.root / "refresh.lock"
 
 
@@ -119,7 +122,6 @@ def writing(tenant: str, load_id: str = "", wait: float | None = None, on_wait=N
             session.depth -= 1
         return
     paths = TenantPaths.for_tenant(tenant).ensure()
-    from dagster_project.extract.landing import new_load_id
     load_id = load_id or new_load_id()
     handle, previous = _acquire(paths, tenant, load_id, DEFAULT_WAIT_SECONDS if wait is None else wait, on_wait)
     session = WriteSession(tenant, paths, load_id, handle, previous=previous,
@@ -174,12 +176,38 @@ def open_reader(tenant: str) -> duckdb.DuckDBPyConnection:
     path = current(tenant)
     if not path.exists():
         raise NoWarehouse(tenant)
-    return duckdb.connect(str(path), read_only=True)
+    return open_reader_at(path)
 
 
-def open_file_reader(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to one warehouse file (a published file or a run's copy)."""
-    return duckdb.connect(str(path), read_only=True)
+def open_reader_at(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a given warehouse file (a published one, a run's copy, an as-of rebuild)."""
+    return _open(path, read_only=True)
+
+
+def open_writer_at(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to a given file, with every ``meta`` table in place (``meta.ensure_meta``).
+
+    Only for a file no reader uses: a run's working copy (through :meth:`WriteSession.connect`), the
+    copy dbt builds into, an as-of rebuild; the published file is only ever replaced whole."""
+    con = _open(path, read_only=False)
+    try:
+        ensure_meta(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """The one place a warehouse file is opened, so every connection has the same settings."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        for setting in SETTINGS:
+            con.execute(setting)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def holder(paths: TenantPaths) -> dict | None:
@@ -212,7 +240,7 @@ def publish_file(copy: Path, published: Path, based_on: tuple[int, int] | None) 
     ``based_on`` is the published file the copy was made from: if another writer replaced it
     since, publishing would throw away what that writer did, so :class:`LostUpdate` is raised
     instead (the lock makes this impossible; the check proves it)."""
-    con = duckdb.connect(str(copy))
+    con = open_writer_at(copy)
     try:
         con.execute("checkpoint")
     finally:
@@ -224,6 +252,7 @@ def publish_file(copy: Path, published: Path, based_on: tuple[int, int] | None) 
 
 
 def discard(copy: Path) -> None:
+    """Remove a copy of the warehouse and its write-ahead log, if there."""
     for path in (copy, copy.with_name(copy.name + ".wal")):
         path.unlink(missing_ok=True)
 

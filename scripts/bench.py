@@ -211,8 +211,8 @@ def phases(log: str) -> dict[str, float]:
 
 
 def _count(warehouse: Path, sql: str) -> int:
-    import duckdb
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    from dagster_project.warehouse import open_reader_at
+    with open_reader_at(warehouse) as con:
         return con.execute(sql).fetchone()[0]
 
 

@@ -158,3 +158,26 @@ def test_register_with_an_unknown_funding_stream_names_the_cell(tenant):
     register_with(tenant, "Funding split", "B3", "MOJ-VICTIMS")
     reason = only_reason(ingest_family(tenant, BY_NAME["agreements"], new_load_id()))
     assert "Funding split!B3" in reason and "'Stream ID' is 'MOJ-VICTIMS', which is not known" in reason
+
+
+def test_two_fields_too_many_and_more_bad_lines(tenant):
+    write_ledger(tenant, "gl_commas.csv", [ledger_row("GL1"), ledger_row("GL2", amount="1,250,000.00"),
+                                           ledger_row("GL3")[:30]])
+    reason = only_reason(ingest_family(tenant, BY_NAME["ledger"], new_load_id()))
+    assert "gl_commas.csv: line 3: expected 10 fields, found 12" in reason and "more lines after it" in reason
+
+
+def test_lines_are_numbered_as_landed_rows_are(tenant):
+    """A quoted value spanning two lines is one record: the line named is the record's, header line 1,
+    as in a landed row's locator (and as DuckDB's reader counts)."""
+    spanning = ledger_row("GL1").replace("Monthly invoice", '"Monthly\r\ninvoice"')
+    write_ledger(tenant, "gl_spanning.csv", [spanning, ledger_row("GL2"), ledger_row("GL3")[:30]])
+    reason = only_reason(ingest_family(tenant, BY_NAME["ledger"], new_load_id()))
+    assert "gl_spanning.csv: line 4: expected 10 fields, found 4" in reason
+
+
+def test_text_after_a_closing_quote_names_the_line(tenant):
+    write_ledger(tenant, "gl_quoted.csv", [ledger_row("GL1"),
+                                           ledger_row("GL2").replace("Monthly invoice", '"Monthly" invoice')])
+    reason = only_reason(ingest_family(tenant, BY_NAME["ledger"], new_load_id()))
+    assert "gl_quoted.csv: line 3: a quoted value is never closed, or has text after its closing quote" in reason

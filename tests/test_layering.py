@@ -1,9 +1,15 @@
-"""Layering: pack code reads only what dbt publishes for it, and the ``rpt_`` models keep their layer.
+"""Layering: pack code reads only what dbt publishes for it, the ``rpt_`` models keep their layer,
+and no two modules of the package import each other.
 
 The code that renders, gates, traces and lists packs, and the provider return service, read the
 ``returns`` schema (``rpt_`` models; the service also reads ``marts``), never ``intermediate``,
 ``staging``, ``meta`` or ``raw`` directly: what a pack may show is decided in dbt, where it is
 tested and documented. The ``rpt_`` models read intermediate models and marts, never staging.
+
+Imports among ``dagster_project`` modules form no cycle, counting imports inside functions: such
+an import only hides a cycle from Python's import machinery, not from a reader, so data and
+calls flow one way (for provider returns: ``returns.reader`` -> ``returns.validation`` ->
+``extract.provider_returns``).
 
 Only the source text is read (no warehouse, no dbt), so this runs in well under a second.
 """
@@ -115,3 +121,79 @@ def test_rpt_models_do_not_read_staging(model):
     staged = [name for name in REF.findall(model.read_text(encoding="utf-8")) if name.startswith("stg_")]
     assert not staged, (f"{model.stem} refs {', '.join(staged)}: rpt_ models read intermediate models and marts, "
                         "not staging; put the logic in an int_ model")
+
+
+def import_graph(root: Path, package: str = "dagster_project") -> dict[str, set[str]]:
+    """Each module of ``package`` (under ``root``) -> the package's modules it imports anywhere in its
+    file: at the top, inside a function, or under ``if TYPE_CHECKING``."""
+    modules = {}
+    for path in (root / package).rglob("*.py"):
+        parts = path.relative_to(root).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in modules.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:     # relative: from the module's package, one level up per extra dot
+                    here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+                    for _ in range(node.level - 1):
+                        here = here.rpartition(".")[0]
+                    base = f"{here}.{base}" if base else here
+                # ``from pkg import mod`` imports the module pkg.mod; ``from mod import name`` imports mod.
+                imported |= {f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                             for alias in node.names}
+        graph[name] = {m for m in imported if m in modules and m != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, as the modules in import order with the first repeated at the end; None if none."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        path.append(module)
+        for other in sorted(graph[module]):
+            if other in path:
+                return path[path.index(other):] + [other]
+            if other not in done:
+                found = visit(other)
+                if found:
+                    return found
+        path.pop()
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        if module not in done:
+            found = visit(module)
+            if found:
+                return found
+    return None
+
+
+def test_no_import_cycle_among_the_package_modules():
+    cycle = find_cycle(import_graph(ROOT))
+    assert cycle is None, ("modules of dagster_project import each other (an import inside a function counts: it "
+                           "only hides the cycle); move what both need into a module both import:\n  "
+                           + " -> ".join(cycle))
+
+
+def test_the_import_graph_sees_imports_inside_functions(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "sub" / "__init__.py").write_text("", encoding="utf-8")
+    (package / "a.py").write_text("import json\nfrom pkg.sub import b\n", encoding="utf-8")
+    (package / "sub" / "b.py").write_text("def f():\n    from pkg import a\n    return a\n", encoding="utf-8")
+    (package / "sub" / "c.py").write_text("from .b import f\nfrom .. import a\n", encoding="utf-8")
+    graph = import_graph(tmp_path, "pkg")
+    assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.a"}
+    assert graph["pkg.sub.c"] == {"pkg.sub.b", "pkg.a"}
+    assert find_cycle(graph) == ["pkg.a", "pkg.sub.b", "pkg.a"]
+    (package / "sub" / "b.py").write_text("def f():\n    return 1\n", encoding="utf-8")
+    assert find_cycle(import_graph(tmp_path, "pkg")) is None

@@ -12,8 +12,9 @@ from dagster_project.demo import national
 from dagster_project.extract import landing
 from dagster_project.extract.families import BY_NAME
 from dagster_project.extract.ingest import ensure_raw_tables, ingest_family
-from dagster_project.extract.landing import PROVENANCE_COLUMNS, ensure_meta, ingest_files, new_load_id
+from dagster_project.extract.landing import PROVENANCE_COLUMNS, ingest_files, new_load_id
 from dagster_project.extract.police import STREET
+from dagster_project.meta import ensure_meta
 from dagster_project.periods import FinancialYear
 from dagster_project.settings import TenantPaths
 from dagster_project.warehouse import writing

@@ -13,21 +13,21 @@ import hashlib
 import json
 from pathlib import Path
 
-import duckdb
 from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue,
                      PartitionsDefinition, asset_check)
 
 from dagster_project.checks.suites import Suite, load_suites, run_suite
 from dagster_project.extract.provider_returns import TABLE
 from dagster_project.resources import TenantResource
-from dagster_project.warehouse import current, writing
+from dagster_project.warehouse import current, open_reader_at, writing
 from dagster_project.returns import frames as fr
 
 RETURN_CELLS = AssetKey(["raw", TABLE])
 
 
 def read_cells(warehouse) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    """Every landed provider-return cell in the warehouse file: (file, sheet, cell, group, row, column, value)."""
+    con = open_reader_at(warehouse)
     try:
         return con.execute(f"""select _source_file, sheet, cell, row_group, row_label, column_label, value
                                from raw.{TABLE}""").fetchall()
@@ -43,7 +43,7 @@ def inputs_key(warehouse, suite: Suite) -> str:
     digest = hashlib.sha256(json.dumps(suite.document, sort_keys=True).encode())
     for path in CODE:
         digest.update(path.read_bytes())
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_reader_at(warehouse)
     try:
         for (sha,) in con.execute("""select sha256 from meta.landed_files
                                      where family in ('provider_returns', 'agreements') order by sha256""").fetchall():
@@ -54,7 +54,8 @@ def inputs_key(warehouse, suite: Suite) -> str:
 
 
 def recorded_verdict(warehouse, name: str, key: str) -> dict | None:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    """The verdict recorded for the check on these inputs, or None (also in a warehouse from before the table)."""
+    con = open_reader_at(warehouse)
     try:
         exists = con.execute("""select 1 from duckdb_tables()
                                 where schema_name = 'meta' and table_name = 'asset_check_verdicts'""").fetchone()
@@ -73,9 +74,6 @@ def record_verdict(tenant: str, name: str, key: str, verdict: dict) -> None:
 
 def _record(con, name: str, key: str, verdict: dict) -> None:
     try:
-        con.execute("""create table if not exists meta.asset_check_verdicts (
-                           check_name varchar primary key, inputs_key varchar not null, verdict varchar not null,
-                           checked_at timestamp not null default current_timestamp)""")
         con.execute("insert or replace into meta.asset_check_verdicts values (?, ?, ?, current_timestamp)",
                     [name, key, json.dumps(verdict)])
     finally:

@@ -3,12 +3,17 @@
 Raw columns are text, as received; staging casts them. Values are checked here, at the
 door, so a bad file is refused with the line and column named rather than failing a
 model later. Every check runs in SQL over the just-loaded rows (no Python row loops).
+
+A line that breaks the CSV layout (too many or too few fields, a bad quote, bytes that are
+not UTF-8) is recorded by DuckDB's reader (``store_rejects``) with its line and column, and
+the file is refused whole (:func:`read_strictly`). Lines are counted as DuckDB counts
+them, and as the raw rows' locators are: the header is line 1, and a quoted value spanning
+lines keeps its record on one line number.
 """
 from __future__ import annotations
 
 import codecs
 import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,15 +134,12 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec:
     # the file, not of everything already in the raw table; only a clean file is inserted.
     con.execute("drop table if exists _incoming_csv")
     try:
-        con.execute(f"""
+        read_strictly(con, f"""
             create temp table _incoming_csv as
             select {select_cols}, {lit['file']} as _source_file, {lit['sha']} as _source_sha256,
                    'line ' || (row_number() over () + 1) as _source_locator,
                    {lit['at']} as _loaded_at, {lit['load']} as _load_id
-            from read_csv(?, {_reader_options(spec)}, parallel = false)""", [str(path)])
-    except duckdb.InvalidInputException as exc:
-        raise csv_read_error(exc, path, name) from None
-    try:
+            from read_csv(?, {reader_options(spec.columns)}, parallel = false)""", path, name, len(spec.columns))
         rows = con.execute("select count(*) from _incoming_csv").fetchone()[0]
         if rows == 0:
             raise BadInput(name, "has a header but no data rows")
@@ -151,10 +153,68 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance, spec:
     return rows
 
 
-def _reader_options(spec: CsvSpec) -> str:
-    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in spec.columns) + "}"
-    return (f"columns = {columns}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "strict_mode = true, null_padding = false")
+REJECTS, REJECT_SCANS = "_csv_rejects", "_csv_reject_scans"   # the reader's temporary tables
+
+# What a rejected line means, in the office's words, by the reader's error type (a wrong number of
+# fields and bytes that are not UTF-8 are worded in _refuse_rejected, with what was found).
+REJECTED = {
+    "UNQUOTED VALUE": "a quoted value is never closed, or has text after its closing quote (a quote inside a "
+                      "quoted value is written twice, \"\"); the file may be truncated",
+    "LINE SIZE OVER MAXIMUM": "the line is longer than the CSV reader accepts; the file may have lost its line "
+                              "breaks, or may not be a CSV file",
+}
+
+
+def reader_options(columns, store_rejects: bool = True) -> str:
+    """``read_csv`` options for an exact layout of text ``columns``: nothing guessed, strict quoting.
+
+    With ``store_rejects`` a line that breaks the layout is recorded instead of ending the read, and
+    the read must be run by :func:`read_strictly`. Without, the read fails at the first such line."""
+    names = "{" + ", ".join("'" + c.replace("'", "''") + "': 'VARCHAR'" for c in columns) + "}"
+    options = (f"columns = {names}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+               "strict_mode = true, null_padding = false")
+    if store_rejects:   # the first line is named; a file of garbage need not fill memory with the rest
+        options += (f", store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}', "
+                    "rejects_limit = 100")
+    return options
+
+
+def read_strictly(con: duckdb.DuckDBPyConnection, sql: str, path: Path, name: str, width: int) -> None:
+    """Run ``sql``, whose one ``read_csv(?, {reader_options(...)})`` reads ``path`` (a layout of ``width``
+    fields), and refuse the whole file with :class:`BadInput` if the reader rejected any line of it.
+
+    What ``sql`` wrote stays for the caller to keep or roll back: a file is landed in one transaction."""
+    try:
+        con.execute(sql, [str(path)])
+    except duckdb.InvalidInputException as exc:   # what the reader cannot record as a rejected line
+        raise BadInput(name, f"cannot be read as CSV ({first_lines(exc, 1)})") from None
+    _refuse_rejected(con, path, name, width)
+
+
+def _refuse_rejected(con: duckdb.DuckDBPyConnection, path: Path, name: str, width: int) -> None:
+    """Raise :class:`BadInput` naming the first line the last read rejected, what was wrong there and
+    what was expected; return if it rejected none. The reader's tables are dropped once read, so the
+    next read's are its own."""
+    try:
+        found = con.execute(f"""select line, error_type, min(column_idx), max(column_idx), count(*) over ()
+                                from {REJECTS} group by line, error_type order by line limit 1""").fetchone()
+    finally:
+        con.execute(f"drop table if exists {REJECTS}")
+        con.execute(f"drop table if exists {REJECT_SCANS}")
+    if found is None:
+        return
+    line, error_type, first_column, last_column, kinds = found
+    if error_type == "INVALID ENCODING":
+        raise _unicode_error(path, name)
+    if error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+        # One rejected record per field too many (or missing), at that field's column_idx.
+        fields = last_column if error_type == "TOO MANY COLUMNS" else first_column
+        problem = (f"expected {width} fields, found {fields}; the file may be truncated or a value may contain "
+                   "an unquoted comma")
+    else:
+        problem = REJECTED.get(error_type, f"cannot be read as CSV ({error_type.lower()})")
+    more = " (and more lines after it)" if kinds > 1 else ""
+    raise BadInput(name, problem + more, f"line {line}")
 
 
 def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Provenance]], spec: CsvSpec) -> list[int]:
@@ -174,7 +234,7 @@ def load_csv_batch(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, Prove
         # Rows come in file order, so a file's lines follow from the temporary table's rowid
         # without a row_number() window, which would run on one thread.
         con.execute(f"""create temp table _incoming_csv as select {select_cols}, filename
-                        from read_csv(?, {_reader_options(spec)}, filename = true)""",
+                        from read_csv(?, {reader_options(spec.columns, store_rejects=False)}, filename = true)""",
                     [[str(path) for path, _ in files]])
         con.execute("""create temp table _incoming_files as
                        select filename, min(rowid) as first_rowid, count(*) as rows from _incoming_csv group by filename""")
@@ -287,23 +347,8 @@ def verify_record_count(path: Path, rows: int, name: str, lines: int | None = No
         raise BadInput(name, f"{records - 1} records in the file but {rows} could be read; the file may be damaged")
 
 
-def csv_read_error(exc: duckdb.Error, path: Path, name: str) -> BadInput:
-    message = str(exc)
-    line = re.search(r"CSV Error on Line:\s*(\d+)", message)
-    locator = f"line {line.group(1)}" if line else None
-    if "Invalid unicode" in message or "not utf-8" in message.lower():
-        return _unicode_error(path, name)
-    if "Expected Number of Columns" in message:
-        found = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", message)
-        detail = f"expected {found.group(1)} fields, found {found.group(2)}" if found else "wrong number of fields"
-        return BadInput(name, f"{detail}; the file may be truncated or a value may contain an unquoted comma", locator)
-    if "unterminated quote" in message:
-        return BadInput(name, "a quoted value is never closed; the file may be truncated", locator)
-    first = next((ln.strip() for ln in message.splitlines() if ln.strip()), message)
-    return BadInput(name, f"cannot be read as CSV ({first})", locator)
-
-
 def _unicode_error(path: Path, name: str) -> BadInput:
+    """The first byte that is not UTF-8, by physical line and character (the reader's record cannot show it)."""
     with open(path, "rb") as fh:
         for number, raw_line in enumerate(fh, start=1):
             try:

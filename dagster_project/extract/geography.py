@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.extract.csv_files import (Check, CsvSpec, csv_read_error, load_csv, read_header,
-                                               verify_record_count)
+from dagster_project.extract.csv_files import (Check, CsvSpec, load_csv, read_header, read_strictly,
+                                               reader_options, verify_record_count)
 from dagster_project.extract.landing import BadInput, Provenance, ensure_raw_table
 
 LOOKUP_EXACT = CsvSpec(
@@ -101,20 +101,16 @@ def _load_bulk(con, path: Path, prov: Provenance, header: list[str]) -> int:
         raise BadInput(prov.source_file, "no measure columns after 'geography code'", "line 1")
     lit = prov.sql_literals()
     quoted = ", ".join('"' + m.replace('"', '""') + '"' for m in measures)
-    cols = "{" + ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header) + "}"
-    try:
-        con.execute(f"""
+    # A file with a rejected line is refused after the insert: the landing transaction takes its rows back out.
+    read_strictly(con, f"""
             insert into raw.{CENSUS_TABLE}
             with numbered as (
                 select *, row_number() over () + 1 as _line
-                from read_csv(?, columns = {cols}, header = true, auto_detect = false, delim = ',', quote = '"',
-                              escape = '"', strict_mode = true, null_padding = false, parallel = false))
+                from read_csv(?, {reader_options(header)}, parallel = false))
             select '{match.group(1).upper()}', "date", "geography code", "geography", measure, value,
                    {lit['file']}, {lit['sha']}, 'line ' || _line || ', column ''' || replace(measure, '''', '''''') || '''',
                    {lit['at']}, {lit['load']}
-            from (unpivot numbered on {quoted} into name measure value value)""", [str(path)])
-    except duckdb.InvalidInputException as exc:
-        raise csv_read_error(exc, path, prov.source_file) from None
+            from (unpivot numbered on {quoted} into name measure value value)""", path, prov.source_file, len(header))
     areas = con.execute(f"""select count(distinct split_part(_source_locator, ',', 1)) from raw.{CENSUS_TABLE}
                             where _source_sha256 = ?""", [prov.sha256]).fetchone()[0]
     verify_record_count(path, areas, prov.source_file)

@@ -159,31 +159,6 @@ def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: list, chunk: 
         con.execute(f"{insert} values {placeholders}", [value for row in part for value in row])
 
 
-def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists raw")
-    con.execute("create schema if not exists meta")
-    con.execute("""
-        create table if not exists meta.landed_files (
-            sha256 varchar primary key, family varchar not null, source_file varchar not null,
-            landed_path varchar not null, bytes bigint not null, rows_loaded bigint not null,
-            load_id varchar not null, loaded_at timestamp not null)""")
-    con.execute("""
-        create table if not exists meta.quarantined_files (
-            sha256 varchar, family varchar not null, source_file varchar not null,
-            quarantined_path varchar not null, reason varchar not null,
-            load_id varchar not null, quarantined_at timestamp not null, kind varchar default 'bad_file')""")
-    con.execute("alter table meta.quarantined_files add column if not exists kind varchar default 'bad_file'")
-    con.execute("""
-        create table if not exists meta.provider_return_feedback (
-            sha256 varchar not null, source_file varchar not null, status varchar not null, severity varchar,
-            sheet varchar, cell varchar, value varchar, rule varchar, fix varchar, load_id varchar not null,
-            recorded_at timestamp not null, feedback_path varchar)""")
-    con.execute("""
-        create table if not exists meta.file_fingerprints (
-            path varchar primary key, bytes bigint not null, mtime_ns bigint not null, sha256 varchar not null,
-            lines bigint not null)""")
-
-
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str]) -> None:
     """Create ``raw.<table>``: the given text columns plus the provenance columns. A column a newer
     layout adds is added to an existing table (empty for the rows landed before), so an upgrade

@@ -1,9 +1,11 @@
-"""Provider quarterly monitoring returns (xlsx) -> ``raw.provider_return_cells``.
+"""Provider quarterly monitoring returns (xlsx) -> ``raw.provider_return_cells``: the landing step.
+
+Data flows one way: ``returns.reader`` reads a workbook into cells, ``returns.validation``
+judges them (and a batch of returns together), and this module lands the returns the
+validation accepted, with the feedback for every return, into the warehouse.
 
 Long format: one raw row per input cell, located as ``Sheet!B7``, with the row and
-column labels the provider saw. Values, never formulas. A workbook that is not a return
-at all (no cover, missing sheets) is refused here; rule checks on the figures are the
-validation step's job.
+column labels the provider saw.
 """
 from __future__ import annotations
 
@@ -11,82 +13,20 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-from openpyxl.utils import get_column_letter
 
-from dagster_project.extract.landing import BadInput, Provenance
-from dagster_project.extract.workbooks import cell_text, insert_rows, open_workbook
-from dagster_project.returns import template as t
+from dagster_project.extract.landing import Provenance
+from dagster_project.extract.workbooks import insert_rows
+from dagster_project.returns.feedback import write_feedback
+from dagster_project.returns.reader import read_cells
+from dagster_project.returns.validation import validate
 from dagster_project.settings import TenantPaths
 
 TABLE = "provider_return_cells"
 COLUMNS = ("sheet", "cell", "row_group", "row_label", "column_label", "value")
 
 
-def read_cells(path: Path, name: str) -> tuple[list[tuple], list[str]]:
-    wb = open_workbook(path, name)
-    try:
-        if t.COVER_SHEET not in wb.sheetnames:
-            raise BadInput(name, f"there is no Cover sheet: this does not look like the quarterly monitoring return "
-                                 f"template (sheets found: {', '.join(wb.sheetnames)})")
-        rows: list[tuple] = []
-        cover = wb[t.COVER_SHEET]
-        for offset, values in enumerate(cover.iter_rows(min_row=t.COVER_FIRST_ROW, max_row=t.COVER_FIRST_ROW + 20,
-                                                        max_col=2, values_only=True)):
-            label = cell_text(values[0]) if values else None
-            if label:
-                value = cell_text(values[1]) if len(values) > 1 else None
-                rows.append((t.COVER_SHEET, f"B{t.COVER_FIRST_ROW + offset}", None, label.strip(), "Value", value))
-        if not any(r[3] == "Agreement reference" for r in rows):
-            raise BadInput(name, "the Cover sheet has no 'Agreement reference' in column A", f"{t.COVER_SHEET}!A4")
-        # The version on the cover says which layout to read (an unknown one is read as the current
-        # template; validation refuses the version). The Immediate Justice sheet is read when present:
-        # whether the agreement needs it is the validation's question, with the register to hand.
-        version = next((r[5] for r in rows if r[3] == "Template version"), None)
-        grids = t.grids(version, immediate_justice=t.IMMEDIATE_JUSTICE.sheet in wb.sheetnames)
-        required = [g.sheet for g in grids if g is not t.IMMEDIATE_JUSTICE]
-        missing = [s for s in required if s not in wb.sheetnames]
-        if missing:
-            raise BadInput(name, f"missing sheet(s): {', '.join(missing)}; sheets must not be renamed or removed "
-                                 f"(sheets found: {', '.join(wb.sheetnames)})")
-        for grid in grids:
-            rows += _grid_cells(wb[grid.sheet], grid, name)
-        return rows, [f"{r[0]}!{r[1]}" for r in rows]
-    finally:
-        wb.close()
-
-
-def _grid_cells(ws, grid: t.Grid, name: str) -> list[tuple]:
-    n_labels = len(grid.labels)
-    out = []
-    header: list[str | None] = []
-    for number, values in enumerate(ws.iter_rows(min_row=t.HEADER_ROW, values_only=True), start=t.HEADER_ROW):
-        if number > t.HEADER_ROW + 2000:
-            raise BadInput(name, "the sheet has more than 2,000 rows; a return never needs that many",
-                           f"{grid.sheet}!A{number}")
-        texts = [cell_text(v) for v in values]
-        if number == t.HEADER_ROW:
-            header = [(h or "").strip() for h in texts]
-            expected = list(grid.labels + grid.values)
-            if header[: len(expected)] != expected:
-                raise BadInput(name, f"header row does not match the template; expected {', '.join(expected)}",
-                               f"{grid.sheet}!A{t.HEADER_ROW}")
-            continue
-        labels = [(x or "").strip() for x in texts[:n_labels]]
-        first = labels[0] if labels else ""
-        if first == t.UNDERSPEND_LABEL and grid is t.FINANCE:
-            out.append((grid.sheet, f"B{number}", None, t.UNDERSPEND_LABEL, "Value", texts[1] if len(texts) > 1 else None))
-            continue
-        if not any(labels):
-            continue
-        group, label = (labels[0], labels[1]) if n_labels == 2 else (None, labels[0])
-        for offset, column in enumerate(grid.values):
-            index = n_labels + offset
-            value = texts[index] if index < len(texts) else None
-            out.append((grid.sheet, f"{get_column_letter(index + 1)}{number}", group, label, column, value))
-    return out
-
-
 def load_return(con: duckdb.DuckDBPyConnection, path: Path, prov: Provenance) -> int:
+    """Read a return and insert its cells (a return landed without a verdict at hand); the rows inserted."""
     rows, locators = read_cells(path, prov.source_file)
     return insert_rows(con, TABLE, COLUMNS, rows, prov, locators)
 
@@ -121,13 +61,13 @@ class ReturnScreen:
         self.verdicts: dict = {}
 
     def screen(self, con, files):
-        from dagster_project.returns.validation import validate
-
+        """Validate the new returns together, against the latest agreements register; a verdict per file."""
         verdicts = validate(files, register_dates(con), self.today, categories=register_categories(con))
         self.verdicts = {v.file: v for v in verdicts}
         return self.verdicts
 
     def load(self, con, path: Path, prov: Provenance) -> int:
+        """Insert the return's cells as validation read them (read again only if it has none); the rows."""
         verdict = self.verdicts.get(prov.source_file)
         if verdict is None or not verdict.rows:
             return load_return(con, path, prov)
@@ -135,14 +75,12 @@ class ReturnScreen:
         return insert_rows(con, TABLE, COLUMNS, rows, prov, [f"{r[0]}!{r[1]}" for r in rows])
 
     def quarantined(self, con, verdict, kept: Path, sha: str, load_id: str) -> None:
-        from dagster_project.returns.feedback import write_feedback
-
+        """A rejected return: its feedback beside the quarantined file, and on record."""
         written = write_feedback(verdict, kept, kept.parent, kept.name)
         self._record(con, verdict, sha, load_id, written[0])
 
     def loaded(self, con, verdict, prov: Provenance, path: Path) -> None:
-        from dagster_project.returns.feedback import write_feedback
-
+        """A landed return: feedback for its warnings, if any, and its verdict on record."""
         feedback = None
         if verdict.warnings:
             folder = self.paths.root / "feedback" / "provider_returns"

@@ -19,6 +19,7 @@ from dagster_project import settings
 from dagster_project.dbt_project import dbt_env, dbt_executable, dbt_vars, ensure_manifest
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant
+from dagster_project.warehouse import open_reader_at, open_writer_at
 
 LOAD_ID = re.compile(r"^L\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
@@ -42,8 +43,9 @@ def resolve_load(con: duckdb.DuckDBPyConnection, as_of: str) -> str:
 
 
 def build_as_of(tenant: Tenant, as_of: str) -> Path:
+    """The tenant's warehouse rebuilt as of a load id or date (built once, then reused); its path."""
     paths = TenantPaths.for_tenant(tenant.slug)
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    with open_reader_at(paths.warehouse) as con:
         load_id = resolve_load(con, as_of)
     folder = paths.root / "as_of" / load_id
     target = folder / "warehouse.duckdb"
@@ -52,11 +54,11 @@ def build_as_of(tenant: Tenant, as_of: str) -> Path:
     building = folder.with_name(folder.name + ".building")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    con = duckdb.connect(str(building / "warehouse.duckdb"))
+    # The writer makes the raw and meta schemas and every meta table (meta.dbt_results stays empty:
+    # the rebuild's own dbt run records its results); the copies below replace the tables it made.
+    con = open_writer_at(building / "warehouse.duckdb")
     try:
         con.execute(f"attach '{paths.warehouse}' as current_state (read_only)")
-        for schema in ("raw", "meta"):
-            con.execute(f"create schema {schema}")
         tables = con.execute("""select schema_name, table_name from duckdb_tables()
                                 where database_name = 'current_state' and schema_name in ('raw', 'meta')""").fetchall()
         for schema, table in tables:
@@ -69,9 +71,9 @@ def build_as_of(tenant: Tenant, as_of: str) -> Path:
                 continue
             select = f"select * from current_state.{schema}.{table}"
             if where:
-                con.execute(f"create table {schema}.{table} as {select} where {where}", [load_id])
+                con.execute(f"create or replace table {schema}.{table} as {select} where {where}", [load_id])
             else:
-                con.execute(f"create table {schema}.{table} as {select}")
+                con.execute(f"create or replace table {schema}.{table} as {select}")
     finally:
         con.close()
     ensure_manifest()

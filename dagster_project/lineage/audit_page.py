@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from jinja2 import Environment, select_autoescape
 
 from dagster_project.lineage.trace import TraceError, load_manifest, rendered_as_of, trace_figure, tracer
+from dagster_project.warehouse import open_reader_at
 
 # Sources listed under one figure; a total over thousands of police records names the first ones
 # and says how to list them all (the page stays small enough to open from disk).
@@ -48,9 +48,10 @@ each part, traced in turn.</p>
 
 
 def write_audit_page(folder: Path, warehouse: Path) -> Path:
+    """Write ``audit.html`` into the pack folder, each figure traced in the warehouse it was rendered from."""
     manifest = load_manifest(folder)
     traces, untraced = [], []
-    con = duckdb.connect(str(manifest["warehouse"] if rendered_as_of(manifest) else warehouse), read_only=True)
+    con = open_reader_at(Path(manifest["warehouse"]) if rendered_as_of(manifest) else warehouse)
     try:
         reader = tracer(con, manifest)
         for figure in manifest["figures"]:

@@ -113,7 +113,7 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         from dagster_project.lineage.as_of import build_as_of
         warehouse_file = build_as_of(tenant, as_of)
         out = out or out_dir(tenant.slug, pack, period).with_name(f"{period}_as_of_{warehouse_file.parent.name}")
-        con = duckdb.connect(str(warehouse_file), read_only=True)
+        con = warehouse.open_reader_at(warehouse_file)
     else:
         warehouse_file = warehouse.current(tenant.slug)
         con = warehouse.open_reader(tenant.slug)

@@ -20,6 +20,7 @@ from dagster_project.extract.landing import BadInput
 from dagster_project.periods import Quarter
 from dagster_project.returns import frames as fr
 from dagster_project.returns import template as t
+from dagster_project.returns.reader import read_cells
 from dagster_project.safe_text import FORMULA_PREFIXES
 
 ERROR, WARNING = "error", "warning"
@@ -124,8 +125,6 @@ def _sheet_files(zf: zipfile.ZipFile) -> dict[str, str]:
 
 def read_return(path: Path, name: str) -> Verdict:
     """Open and read one file; structural problems go on the verdict."""
-    from dagster_project.extract.provider_returns import read_cells
-
     verdict = Verdict(name)
     try:
         rows, _ = read_cells(path, name)
