@@ -168,11 +168,10 @@ def module_demo_copy(demo_offices, tmp_path_factory):
     patch.undo()
 
 
-@pytest.hookimpl(tryfirst=True)     # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config, items):
+def pytest_itemcollected(item):
     """Under pytest-xdist (``--dist loadgroup``) a module's tests stay on one worker, so a module
-    fixture is built once; tests of the shared demo offices are one group, so those are built once."""
-    for item in items:
-        if not any(m.name == "xdist_group" for m in item.iter_markers()):
-            uses_demo = {"demo", "demo_copy", "module_demo_copy", "demo_offices"} & set(item.fixturenames)
-            item.add_marker(pytest.mark.xdist_group("demo" if uses_demo else item.module.__name__))
+    fixture is built once; tests of the shared demo offices are one group, so those are built once.
+    (Marked as each test is collected: xdist reads the groups before other collection hooks run.)"""
+    if not any(m.name == "xdist_group" for m in item.iter_markers()):
+        uses_demo = {"demo", "demo_copy", "module_demo_copy", "demo_offices"} & set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.xdist_group("demo" if uses_demo else item.module.__name__))

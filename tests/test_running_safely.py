@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from dagster_project import run_history, settings, warehouse
+from dagster_project.demo.generator import generate
 from dagster_project.errors import EXIT_BUSY
 from dagster_project.extract.landing import new_load_id
 from dagster_project.packs.due import due_packs
@@ -25,30 +26,19 @@ from dagster_project.packs.render import out_dir, pack_state
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.status import format_status, status
-from tests.conftest import REPO
+from dagster_project.tenants import load_tenant
+from tests.conftest import REPO, SMALL_SCALE
 
 SLUG = "west_yorkshire"
 LEDGER_HEADER = ("Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,"
                  "Amount,Description")
-REDOWNLOADED_MONTH = "2024-01"   # a month of 2023-24-Q4, reported in that quarter's VRU pack
+HELD_BACK_MONTH = "2024-01"   # a month of 2023-24-Q4, reported in that quarter's VRU pack
 
 
 def late_invoice(tenant, name: str, txn: str, amount: str) -> None:
     """A ledger export with one invoice on the VRU cost centre (no agreement), posted in 2024-25-Q1."""
     (tenant.inbox / "ledger" / name).write_text(
         f"{LEDGER_HEADER}\r\n{txn},15/06/2024,2024-25 P03,CC-HO-VRU,5400,Late Ltd,,INV,{amount},Late invoice\r\n")
-
-
-def redownload_with_more_crimes(tenant, month: str) -> None:
-    """The month's data.police.uk file downloaded again, holding three crimes more (the latest download
-    of a file replaces the earlier one)."""
-    import hashlib
-
-    path = next((tenant.inbox / "police" / month).glob("*-street.csv"))
-    lines = path.read_bytes().decode().splitlines()
-    crime = next(line for line in lines[1:] if not line.startswith(","))      # one with a crime id
-    more = [hashlib.sha256(f"again {n}".encode()).hexdigest() + crime[64:] for n in range(3)]
-    path.write_bytes(("\r\n".join([*lines, *more]) + "\r\n").encode())
 
 
 def scalar(sql: str):
@@ -116,9 +106,13 @@ def assert_every_pack_matches_the_warehouse(tenant) -> None:
     assert leftovers == []
 
 
-def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(demo_copy, tmp_path):
-    tenant = demo_copy(SLUG)
-    isolated = tmp_path
+def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(isolated):
+    tenant = load_tenant(SLUG)
+    generate(tenant, seed=0, scale=SMALL_SCALE)
+    held_back = next((tenant.inbox / "police" / HELD_BACK_MONTH).glob("*-street.csv"))
+    parked = isolated / held_back.name
+    held_back.replace(parked)
+    assert run_refresh(SLUG, new_load_id(), log_level="WARNING").success
     spend_before = Decimal(scalar("select sum(spend) from marts.spend_by_priority"))
 
     # A reader (a BI tool) holds the published warehouse open from here to the end.
@@ -163,7 +157,7 @@ def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(demo_copy,
     vru = out_dir(SLUG, "ho-vru", "2023-24-Q4") / "manifest.json"
     moj = out_dir(SLUG, "moj-victims", "2023-24-H2") / "manifest.json"
     before = {p: json.loads(p.read_text()) for p in (vru, moj)}
-    redownload_with_more_crimes(tenant, REDOWNLOADED_MONTH)
+    parked.replace(held_back)
     police_only = run_refresh(SLUG, new_load_id(), log_level="WARNING")
     assert police_only.success
     after = {p: json.loads(p.read_text()) for p in (vru, moj)}

@@ -54,9 +54,9 @@ def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: floa
     if scale <= 0:
         raise ValueError("scale must be more than 0")
     if national_scale:
-        tenant = dataclasses.replace(tenant, demo=dataclasses.replace(
-            tenant.demo, agreements=national_share(tenant, NATIONAL_AGREEMENTS),
-            providers=national_share(tenant, NATIONAL_PROVIDERS)))
+        tenant = dataclasses.replace(tenant, demo=tenant.demo.model_copy(update={
+            "agreements": national_share(tenant, NATIONAL_AGREEMENTS),
+            "providers": national_share(tenant, NATIONAL_PROVIDERS)}))
     out = out or tenant.inbox
     staging = out.with_name(out.name + ".generating")
     shutil.rmtree(staging, ignore_errors=True)
