@@ -143,10 +143,10 @@ def _checks_not_rerun(context: AssetExecutionContext, warehouse, checked: set, r
     test_ids = {get_asset_check_key_for_test(manifest, translator, uid, DBT_PROJECT): uid
                 for uid, node in manifest["nodes"].items() if node["resource_type"] == "test"}
     con = open_reader_at(warehouse)
-    try:
+    try:       # each node's latest result, as the pack gate reads it
         last = {uid: (st, failures, at) for uid, st, failures, at in con.execute("""
-            select unique_id, status, failures, recorded_at from meta.dbt_results where resource_type = 'test'
-            qualify row_number() over (partition by unique_id order by recorded_at desc) = 1""").fetchall()}
+            select unique_id, status, failures, recorded_at from returns.rpt_check_results
+            where resource_type = 'test'""").fetchall()}
     finally:
         con.close()
     for key in wanted:
