@@ -23,7 +23,7 @@ def run_refresh(tenant: str, load_id: str, instance: DagsterInstance | None = No
 
     ``wait``: seconds to wait for another run of the same tenant (default ``PCCW_LOCK_WAIT``, 30 min);
     :class:`~dagster_project.errors.Busy` after that, with nothing done. ``packs=False`` lands and
-    builds but renders no pack (`pccw run --no-packs`; a pack can be rendered later on its own)."""
+    builds but renders no pack (a pack can be rendered later on its own: `pccw packs render`)."""
     with warehouse.writing(tenant, load_id, wait=wait, on_wait=on_wait) as session:
         run_history.close_dead_runs(session.paths, session.previous)
         started = run_history.record_start(session.paths, load_id)

@@ -171,8 +171,6 @@ def module_demo_copy(demo_offices, tmp_path_factory):
 def pytest_itemcollected(item):
     """Under pytest-xdist (``--dist loadgroup``) a module's tests stay on one worker, so a module
     fixture is built once; tests of the shared demo offices are one group, so those are built once.
-    A few long tests that work on copies of a demo office are marked with groups of their own
-    ("demo-copies", "demo-avon") so that the other worker takes them, building the office it needs.
     (Marked as each test is collected: xdist reads the groups before other collection hooks run.)"""
     if not any(m.name == "xdist_group" for m in item.iter_markers()):
         uses_demo = {"demo", "demo_copy", "module_demo_copy", "demo_offices"} & set(getattr(item, "fixturenames", ()))

@@ -19,9 +19,6 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from tests.figure_walk import walk_rendered_packs
 
-# Its own copy of the demo office: another worker than the tests that only read the shared one.
-pytestmark = pytest.mark.xdist_group("demo-copies")
-
 PACKS = (("moj-victims", "2024-25-H1"), ("ho-vru", "2024-25-Q3"), ("ho-immediate-justice", "2024-25-Q2"))
 
 

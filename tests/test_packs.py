@@ -262,7 +262,6 @@ def test_no_equality_table_of_the_demo_can_be_solved(built, slug):
     assert check_edi_tables(rows) == []
 
 
-@pytest.mark.xdist_group("demo-copies")
 def test_bad_data_that_fails_a_dbt_test_stops_the_build_and_the_packs(demo_copy):
     """A register that funds the same post twice lands (each row is well formed), then fails its dbt
     test in the build: the run fails at the dbt step, the packs are not rendered from it, and the

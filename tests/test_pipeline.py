@@ -171,8 +171,7 @@ def mart_counts(slug: str) -> dict[str, int]:
         con.close()
 
 
-@pytest.mark.parametrize("slug", ["south_yorkshire",
-                                  pytest.param("avon_and_somerset", marks=pytest.mark.xdist_group("demo-avon"))])
+@pytest.mark.parametrize("slug", ["south_yorkshire", "avon_and_somerset"])
 def test_other_tenants_build_every_mart(demo, slug):
     demo.built(slug)
     tenant = load_tenant(slug)
@@ -183,7 +182,6 @@ def test_other_tenants_build_every_mart(demo, slug):
     assert_every_figure_traces(slug)
 
 
-@pytest.mark.xdist_group("demo-copies")
 def test_cli_run_reports_quarantined_files_and_exits_3(demo_copy, monkeypatch, capsys):
     from dagster_project.cli import main
 

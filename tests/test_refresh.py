@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 import duckdb
-import pytest
 from dagster import AssetKey, build_schedule_context, build_sensor_context
 
 from dagster_project.demo.generator import generate
@@ -71,7 +70,6 @@ def test_a_run_of_the_job_as_the_schedule_starts_it_holds_the_lock_and_records_i
     assert scalar("south_yorkshire", "select count(*) from marts.commissioned_services") > 0
 
 
-@pytest.mark.xdist_group("demo-copies")
 def test_reruns_rebuild_only_what_changed(demo_offices, demo_copy):
     assert "marts/crime_context" in dbt_materialized(demo_offices.built("west_yorkshire"))
     tenant = demo_copy("west_yorkshire")

@@ -170,7 +170,6 @@ def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(isolated):
     assert report.packs == [] and report.running is None
 
 
-@pytest.mark.xdist_group("demo-copies")
 def test_kills_during_landing_dbt_and_rendering_leave_a_consistent_warehouse(demo_copy, tmp_path):
     tenant = demo_copy(SLUG)
     isolated = tmp_path
