@@ -63,9 +63,6 @@ def module_tenants(tmp_path_factory):
     patch.undo()
 
 
-DEMO_TENANTS = ("west_yorkshire", "south_yorkshire", "avon_and_somerset")
-
-
 class DemoOffices:
     """The demo tenants (seed 0, ``SMALL_SCALE``), each generated and refreshed once per test session,
     on first use, under one session folder (its ``sources``, ``var`` and ``reports``).
@@ -171,7 +168,7 @@ def module_demo_copy(demo_offices, tmp_path_factory):
 def pytest_itemcollected(item):
     """Under pytest-xdist (``--dist loadgroup``) a module's tests stay on one worker, so a module
     fixture is built once; tests of the shared demo offices are one group, so those are built once.
-    (Marked as each test is collected: xdist reads the groups before other collection hooks run.)"""
+    (pytest-xdist's loadgroup needs pytest 8: see requirements-test.lock.)"""
     if not any(m.name == "xdist_group" for m in item.iter_markers()):
         uses_demo = {"demo", "demo_copy", "module_demo_copy", "demo_offices"} & set(getattr(item, "fixturenames", ()))
         item.add_marker(pytest.mark.xdist_group("demo" if uses_demo else item.module.__name__))
