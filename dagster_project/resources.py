@@ -8,7 +8,6 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from dagster_project import run_history, warehouse
-from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant, load_tenant
 
 
@@ -32,9 +31,6 @@ class TenantResource(ConfigurableResource):
 
     def load(self, context) -> Tenant:
         return load_tenant(self.slug(context))
-
-    def paths(self, context) -> TenantPaths:
-        return TenantPaths.for_tenant(self.slug(context)).ensure()
 
     def load_id_for(self, context) -> str:
         if self.load_id:
