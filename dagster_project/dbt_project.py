@@ -6,11 +6,13 @@ never at import of the definitions, which therefore load without running dbt.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -43,9 +45,22 @@ def dbt_vars(warehouse: Path, as_of: dt.date | None = None) -> list[str]:
 
 
 def parse_manifest() -> Path:
-    """Run ``dbt parse`` (offline) and return the manifest's path."""
-    subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(settings.DBT_DIR),
-                    "--profiles-dir", str(settings.DBT_DIR)], check=True, env=dbt_env(), cwd=settings.DBT_DIR)
+    """Run ``dbt parse`` (offline) and return the manifest's path.
+
+    dbt writes its manifest in place, and another process (a test worker, the UI) may be reading
+    it: so the parse runs in a scratch target folder, under a lock, and its manifest and
+    partial-parse file are moved into ``dbt/target`` whole."""
+    target = DBT_PROJECT.manifest_path.parent
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with tempfile.TemporaryDirectory(prefix=".parse-", dir=target) as scratch:
+            subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(settings.DBT_DIR),
+                            "--profiles-dir", str(settings.DBT_DIR), "--target-path", scratch],
+                           check=True, env=dbt_env(), cwd=settings.DBT_DIR)
+            for name in ("partial_parse.msgpack", "manifest.json"):   # the manifest last: it marks done
+                if (Path(scratch) / name).exists():
+                    os.replace(Path(scratch) / name, target / name)
     return DBT_PROJECT.manifest_path
 
 
@@ -73,17 +88,18 @@ def generate_docs(warehouse: Path, out_dir: Path) -> Path:
 
     dbt opens its database for writing, and a published warehouse is only ever read, so the
     catalogue is read from a copy that is thrown away afterwards."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="pccw-docs-") as scratch:
         copy = Path(scratch) / "warehouse.duckdb"
         shutil.copyfile(warehouse, copy)
+        # Its own target folder: dbt rewrites the manifest there, which a refresh may be reading.
+        built = Path(scratch) / "target"
         subprocess.run([dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir",
-                        str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR), *dbt_vars(copy)],
+                        str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR),
+                        "--target-path", str(built), *dbt_vars(copy)],
                        check=True, env=dbt_env(), cwd=settings.DBT_DIR)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "index.html"
-    shutil.copyfile(DBT_PROJECT.project_dir / "target" / "static_index.html", target)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / "index.html"
+        shutil.copyfile(built / "static_index.html", target)
     return target
 
 

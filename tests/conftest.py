@@ -74,9 +74,12 @@ class DemoOffices:
     def __init__(self, root: Path):
         self.root = root
         self.results: dict = {}
+        self.failed: dict[str, str] = {}
         _copy_configs(root / "sources")
 
     def built(self, slug: str):
+        if slug in self.failed:       # never built twice into one folder: the second would not start clean
+            pytest.fail(self.failed[slug])
         if slug not in self.results:
             from _pytest.monkeypatch import MonkeyPatch
 
@@ -95,7 +98,9 @@ class DemoOffices:
                         partition_key=slug, instance=DagsterInstance.ephemeral(), raise_on_error=False)
                 else:
                     result = run_refresh(slug, new_load_id(), log_level="WARNING")
-            assert result.success, f"the demo refresh of {slug} failed"
+            if not result.success:
+                self.failed[slug] = f"the demo refresh of {slug} failed: {failures(result)}"
+                pytest.fail(self.failed[slug])
             self.results[slug] = result
         return self.results[slug]
 
@@ -108,6 +113,13 @@ class DemoOffices:
             if (self.root / part / slug).exists():
                 shutil.copytree(self.root / part / slug, target / part / slug, symlinks=True)
         shutil.copytree(self.root / "sources" / slug, target / "sources" / slug, dirs_exist_ok=True)
+
+
+def failures(result) -> str:
+    """What failed in a Dagster run, step by step, for an assertion message."""
+    lines = [f"{event.step_key}: {event.event_specific_data.error.message.strip()}"
+             for event in result.all_events if event.is_step_failure]
+    return "; ".join(lines) or "no step failed (see the run's events)"
 
 
 def _copy_configs(sources: Path) -> None:

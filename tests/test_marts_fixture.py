@@ -245,11 +245,16 @@ def test_vru_same_quarter_last_year_without_police_data_is_not_available(marts):
 
 
 def test_docs_site_builds_offline(marts, tmp_path):
-    from dagster_project.dbt_project import generate_docs
+    from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest, generate_docs
 
+    ensure_manifest()
+    before = DBT_PROJECT.manifest_path.stat()
     page = generate_docs(marts, tmp_path / "docs")
     html = page.read_text(encoding="utf-8")
     assert "spend_by_priority" in html and "reconciles to the ledger to the penny" in html
+    # The shared manifest, which a refresh in another process may be reading, is left alone.
+    after = DBT_PROJECT.manifest_path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_every_model_and_column_is_described(marts):
