@@ -16,6 +16,11 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Packs rendered by tests go to a temporary folder, never into the checkout's reports/out.
 os.environ["PCCW_REPORTS_OUT"] = tempfile.mkdtemp(prefix="pccw-reports-")
+# Each test process has a Dagster instance of its own (the checkout's settings, an empty history):
+# `make` points DAGSTER_HOME at the checkout's, which the other test worker would be writing too.
+os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="pccw-dagster-")
+shutil.copyfile(Path(__file__).resolve().parent.parent / "dagster_home" / "dagster.yaml",
+                Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml")
 
 from dagster_project import settings  # noqa: E402
 from dagster_project.tenants import load_tenant  # noqa: E402
