@@ -11,12 +11,11 @@ from functools import lru_cache
 
 from dagster import (AssetKey, AssetSelection, AssetSpec, Definitions, PreviewWarning, StaticPartitionsDefinition,
                      define_asset_job, in_process_executor)
-from dagster_dbt import DbtCliResource
 
 from dagster_project.assets import landing_assets, pack_assets, warehouse_models_asset
 from dagster_project.checks.freshness import freshness_checks
 from dagster_project.checks.provider_returns import provider_return_checks
-from dagster_project.dbt_project import DBT_PROJECT, dbt_executable
+from dagster_project.dbt_project import dbt_resource
 from dagster_project.resources import TenantResource
 from dagster_project.schedules import inbox_sensors, nightly_schedules
 from dagster_project.tenants import available_tenants
@@ -49,7 +48,7 @@ def build_definitions(tenants: tuple[str, ...]) -> Definitions:
         sensors=inbox_sensors(refresh_job, tenants),
         resources={
             "tenant": TenantResource(),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+            "dbt": dbt_resource(),
         },
         executor=in_process_executor,
     )

@@ -18,7 +18,6 @@ import duckdb
 import pytest
 
 from dagster_project import run_history, settings, warehouse
-from dagster_project.demo.generator import generate
 from dagster_project.errors import EXIT_BUSY
 from dagster_project.extract.landing import new_load_id
 from dagster_project.packs.due import due_packs
@@ -26,19 +25,28 @@ from dagster_project.packs.render import out_dir, pack_state
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.status import format_status, status
-from dagster_project.tenants import load_tenant
-from tests.conftest import REPO, SMALL_SCALE
+from tests.conftest import REPO
 
 SLUG = "west_yorkshire"
 LEDGER_HEADER = ("Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,"
                  "Amount,Description")
-HELD_BACK_MONTH = "2024-01"   # a month of 2023-24-Q4, reported in that quarter's VRU pack
+REPUBLISHED_MONTH = "2024-01"   # a month of 2023-24-Q4, reported in that quarter's VRU pack
 
 
 def late_invoice(tenant, name: str, txn: str, amount: str) -> None:
     """A ledger export with one invoice on the VRU cost centre (no agreement), posted in 2024-25-Q1."""
     (tenant.inbox / "ledger" / name).write_text(
         f"{LEDGER_HEADER}\r\n{txn},15/06/2024,2024-25 P03,CC-HO-VRU,5400,Late Ltd,,INV,{amount},Late invoice\r\n")
+
+
+def republish_with_more_violence(street_file, extra: int) -> None:
+    """The police's file for a month, published again with ``extra`` more violent crimes: copies of its
+    first violent crimes under new crime IDs."""
+    header, *lines = street_file.read_text().splitlines()
+    violent = [line.split(",") for line in lines if ",Violence and sexual offences," in line][:extra]
+    assert len(violent) == extra, f"{street_file} has fewer than {extra} violent crimes"
+    added = [",".join([f"republished{n:04d}", *fields[1:]]) for n, fields in enumerate(violent)]
+    street_file.write_text("\r\n".join([header, *lines, *added]) + "\r\n")
 
 
 def scalar(sql: str):
@@ -106,13 +114,9 @@ def assert_every_pack_matches_the_warehouse(tenant) -> None:
     assert leftovers == []
 
 
-def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(isolated):
-    tenant = load_tenant(SLUG)
-    generate(tenant, seed=0, scale=SMALL_SCALE)
-    held_back = next((tenant.inbox / "police" / HELD_BACK_MONTH).glob("*-street.csv"))
-    parked = isolated / held_back.name
-    held_back.replace(parked)
-    assert run_refresh(SLUG, new_load_id(), log_level="WARNING").success
+def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(demo_copy, tmp_path):
+    tenant = demo_copy(SLUG)
+    isolated = tmp_path
     spend_before = Decimal(scalar("select sum(spend) from marts.spend_by_priority"))
 
     # A reader (a BI tool) holds the published warehouse open from here to the end.
@@ -153,11 +157,12 @@ def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(isolated):
     assert int(reader.stdout.readline()) == rows_seen_by_reader
     reader.wait()
 
-    # A refresh that lands only police files re-renders the packs whose figures moved, and only those.
+    # A refresh that lands only police files re-renders the packs whose figures moved, and only those:
+    # the police republish a month of 2023-24-Q4 with three more violent crimes in it.
     vru = out_dir(SLUG, "ho-vru", "2023-24-Q4") / "manifest.json"
     moj = out_dir(SLUG, "moj-victims", "2023-24-H2") / "manifest.json"
     before = {p: json.loads(p.read_text()) for p in (vru, moj)}
-    parked.replace(held_back)
+    republish_with_more_violence(next((tenant.inbox / "police" / REPUBLISHED_MONTH).glob("*-street.csv")), 3)
     police_only = run_refresh(SLUG, new_load_id(), log_level="WARNING")
     assert police_only.success
     after = {p: json.loads(p.read_text()) for p in (vru, moj)}
