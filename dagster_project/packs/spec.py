@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -114,6 +115,14 @@ def parse_period(period: str) -> tuple[str, str]:
 
 
 def load_spec(path: Path) -> PackSpec:
+    """The pack template version at ``path``, checked. Read again only when the file changes (a
+    refresh asks for each pack's spec for every period it renders or checks)."""
+    stat = path.stat()
+    return _load_spec(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_spec(path: Path, mtime_ns: int, size: int) -> PackSpec:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
 
     def need(mapping: dict, key: str, where: str):
