@@ -123,3 +123,22 @@ def test_freshness_checks_warn_in_dagster(demo):
     overdue = verdicts["no_overdue_provider_returns"]
     assert not overdue.passed and overdue.severity == AssetCheckSeverity.WARN
     assert "days overdue" in overdue.metadata["detail"].value
+
+
+def test_the_dbt_step_starts_dbt_without_asking_its_version_or_loading_the_project(monkeypatch):
+    """Before each dbt command dagster-dbt's own resource runs `dbt --version` in a subprocess and
+    loads every macro to make an adapter it would use only for row counts and column metadata
+    (~9 s of each refresh): the project's resource does neither (see BENCHMARKS.md)."""
+    import importlib.metadata
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from packaging import version
+
+    from dagster_project.definitions import current_definitions
+
+    started = []
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", lambda *a, **k: started.append(a) or b"dbt 0.0.0")
+    dbt = current_definitions().resources["dbt"]
+    assert dbt._cli_version == version.parse(importlib.metadata.version("dbt-core"))
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+    assert started == []
