@@ -438,7 +438,7 @@ def cmd_run(args) -> int:
     from dagster import DagsterInstance
 
     from dagster_project.extract.ingest import raw_row_counts
-    from dagster_project.extract.landing import new_load_id
+    from dagster_project.load_ids import new_load_id
     from dagster_project.pipeline import run_refresh
 
     load_id = new_load_id()

@@ -42,7 +42,7 @@ from typing import Iterator
 import duckdb
 
 from dagster_project.errors import Busy, NoWarehouse, PccwError
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.meta import ensure_meta
 from dagster_project.settings import TenantPaths
 

@@ -89,7 +89,7 @@ class DemoOffices:
             from _pytest.monkeypatch import MonkeyPatch
 
             from dagster_project.demo.generator import generate
-            from dagster_project.extract.landing import new_load_id
+            from dagster_project.load_ids import new_load_id
             from dagster_project.pipeline import run_refresh
 
             with MonkeyPatch.context() as patch:

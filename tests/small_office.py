@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
 from dagster_project.settings import TenantPaths

@@ -7,7 +7,7 @@ import pytest
 
 from dagster_project.extract.families import BY_NAME
 from dagster_project.extract.ingest import ingest_family
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from tests.test_landing import HEADER, ledger_row, query, write_ledger
 
 

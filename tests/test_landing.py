@@ -9,7 +9,8 @@ import pytest
 
 from dagster_project.extract.families import BY_NAME
 from dagster_project.extract.ingest import ingest_family
-from dagster_project.extract.landing import PROVENANCE_COLUMNS, new_load_id, sha256_of
+from dagster_project.extract.landing import PROVENANCE_COLUMNS, sha256_of
+from dagster_project.load_ids import new_load_id
 from dagster_project.extract.ledger import LEDGER
 from dagster_project.settings import TenantPaths
 

@@ -21,7 +21,8 @@ import duckdb
 from dagster_project import flags
 from dagster_project.extract.families import BY_NAME
 from dagster_project.extract.ingest import ingest_family
-from dagster_project.extract.landing import new_load_id, sha256_of
+from dagster_project.extract.landing import sha256_of
+from dagster_project.load_ids import new_load_id
 from dagster_project.extract.police import STREET
 from tests.test_landing import ledger_row, query, write_ledger
 

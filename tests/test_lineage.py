@@ -11,7 +11,7 @@ import pytest
 
 from dagster_project import run_history
 from dagster_project.cli import main
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.lineage.audit_page import write_audit_page
 from dagster_project.lineage.trace import load_manifest, trace_figure
 from dagster_project.packs.render import render_pack

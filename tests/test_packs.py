@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from dagster_project.demo.generator import generate
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.packs import spec as spec_mod
 from dagster_project.packs.render import PackBlocked, out_dir, render_pack
 from dagster_project.pipeline import run_refresh

@@ -13,7 +13,7 @@ from dagster import AssetKey
 
 from dagster_project.extract.families import FAMILIES, RAW_TABLES
 from dagster_project.extract.ingest import raw_row_counts
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant

@@ -7,7 +7,7 @@ import duckdb
 from dagster import AssetKey, build_schedule_context, build_sensor_context
 
 from dagster_project.demo.generator import generate
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.status import format_status, status

@@ -19,7 +19,7 @@ import pytest
 
 from dagster_project import run_history, settings, warehouse
 from dagster_project.errors import EXIT_BUSY
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.packs.due import due_packs
 from dagster_project.packs.render import out_dir, pack_state
 from dagster_project.pipeline import run_refresh

@@ -12,7 +12,8 @@ from dagster_project.demo import national
 from dagster_project.extract import landing
 from dagster_project.extract.families import BY_NAME
 from dagster_project.extract.ingest import ensure_raw_tables, ingest_family
-from dagster_project.extract.landing import PROVENANCE_COLUMNS, ingest_files, new_load_id
+from dagster_project.extract.landing import PROVENANCE_COLUMNS, ingest_files
+from dagster_project.load_ids import new_load_id
 from dagster_project.extract.police import STREET
 from dagster_project.meta import ensure_meta
 from dagster_project.periods import FinancialYear

@@ -31,7 +31,7 @@ import pytest
 
 from dagster_project.extract.families import BY_NAME
 from dagster_project.extract.ingest import ingest_family
-from dagster_project.extract.landing import new_load_id
+from dagster_project.load_ids import new_load_id
 from dagster_project.pipeline import run_refresh
 from dagster_project.tenants import load_tenant
 from tests.small_office import build_office

@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import logging
 import shutil
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,12 +103,6 @@ class Screen(Protocol):
     def quarantined(self, con: duckdb.DuckDBPyConnection, verdict, kept: Path, sha: str, load_id: str) -> None: ...
 
     def loaded(self, con: duckdb.DuckDBPyConnection, verdict, prov: Provenance, path: Path) -> None: ...
-
-
-def new_load_id(now: dt.datetime | None = None) -> str:
-    """Sortable by time, unique per run: ``L20250401T020000Z-1a2b3c4d``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    return f"L{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
 
 
 def sha256_of(path: Path) -> str:
