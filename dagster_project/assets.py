@@ -15,7 +15,8 @@ from dagster import (AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetC
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from dagster_project.dbt_project import DBT_PROJECT, dbt_vars, ensure_manifest
+from dagster_project.dbt_project import (BUILDING_COPY, DBT_PROJECT, dbt_vars, ensure_manifest, keep_parse,
+                                         seed_parse, tenant_dbt, tenant_project)
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family, raw_row_counts
 from dagster_project.refresh import building_copy, fingerprint_for, plan_build, publish, returns_models_in_order
@@ -86,8 +87,9 @@ class LayerTranslator(DagsterDbtTranslator):
 def warehouse_models_asset(partitions: PartitionsDefinition):
     """The dbt project as one partitioned multi-asset (one node per model, seed and test)."""
 
-    @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, partitions_def=partitions,
-                dagster_dbt_translator=LayerTranslator())
+    # No `project=`: it would pin dbt's working folder to the shared project, and each tenant's dbt
+    # works in its own (dbt_project.tenant_project).
+    @dbt_assets(manifest=ensure_manifest(), partitions_def=partitions, dagster_dbt_translator=LayerTranslator())
     def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, tenant: TenantResource):
         """The dbt models, seeds and tests, built into a copy of the tenant's warehouse that replaces
         the live one only when the build succeeds. Only what changed is rebuilt (see refresh.py).
@@ -107,17 +109,21 @@ def warehouse_models_asset(partitions: PartitionsDefinition):
             return
         session.set_phase("dbt build")
         copy, based_on = building_copy(warehouse)
-        args = ["build", *dbt_vars(copy, as_of), *plan.dbt_args()]
+        project = tenant_project(session.paths.root)
+        assert copy == project.parent / BUILDING_COPY, copy     # the path the project's profile names
+        build_vars = dbt_vars(None, as_of)
+        args = ["build", *build_vars, *plan.dbt_args()]
         checked = set()
         try:
-            # One target folder per tenant, kept between runs: its partial_parse.msgpack was written
-            # with this tenant's warehouse path and vars, so dbt need not parse the project again
-            # (a fresh folder would get the one from `dbt parse`, whose profile differs: full parse).
+            # One target folder per tenant, kept between runs, so dbt reuses its parse of the project;
+            # a new folder starts from the parse kept for the same vars (see tenant_project).
             target = session.paths.root / "dbt_target"
-            for event in dbt.cli(args, context=context, target_path=target).stream():
+            seed_parse(target, build_vars)
+            for event in tenant_dbt(dbt, project).cli(args, context=context, target_path=target).stream():
                 if isinstance(event, AssetCheckResult):
                     checked.add(AssetCheckKey(event.asset_key, event.check_name))
                 yield event
+            keep_parse(target, build_vars)
             publish(copy, based_on, warehouse, session.tenant, fingerprint, tenant.load_id_for(context))
         finally:
             discard(copy)

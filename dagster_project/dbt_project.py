@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -17,6 +18,7 @@ import tempfile
 from functools import cached_property
 from pathlib import Path
 
+import yaml
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
@@ -60,13 +62,75 @@ def dbt_env() -> dict[str, str]:
     return env
 
 
-def dbt_vars(warehouse: Path, as_of: dt.date | None = None) -> list[str]:
-    """The ``--vars`` of a dbt command: the DuckDB file it works on (profiles.yml reads ``warehouse``)
-    and the tenant's reporting date, if it has one."""
-    values = {"warehouse": str(warehouse)}
+def dbt_vars(warehouse: Path | None, as_of: dt.date | None = None) -> list[str]:
+    """The ``--vars`` of a dbt command: the DuckDB file it works on (profiles.yml reads ``warehouse``;
+    None in a tenant's own project folder, whose profile names it) and the tenant's reporting date,
+    if it has one."""
+    values = {"warehouse": str(warehouse)} if warehouse else {}
     if as_of:
         values["as_of"] = as_of.isoformat()
     return ["--vars", json.dumps(values)]
+
+
+BUILDING_COPY = "warehouse.building.duckdb"
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+
+
+def tenant_project(root: Path) -> Path:
+    """The dbt project as a tenant's refresh runs it: ``<root>/dbt_project``, which links to the
+    project's files and has a profile of its own naming the tenant's build copy by a relative path
+    (``../warehouse.building.duckdb``; dbt works in the project folder).
+
+    Why: dbt reuses its parse of the project only while the profile and ``--vars`` are unchanged, and
+    the warehouse's path is in the profile. Relative, it is the same for every tenant and folder, so one
+    parse serves them all (a full parse costs about 8 s of each first build in a folder)."""
+    folder = root / "dbt_project"
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        link, real = folder / part, settings.DBT_DIR / part
+        if link.is_symlink() and os.readlink(link) == str(real):
+            continue
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(real)
+    profiles = yaml.safe_load((settings.DBT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    for output in profiles["pccw"]["outputs"].values():
+        output["path"] = f"../{BUILDING_COPY}"
+    text = yaml.safe_dump(profiles, sort_keys=False)
+    profile = folder / "profiles.yml"
+    if not profile.exists() or profile.read_text(encoding="utf-8") != text:
+        profile.write_text(text, encoding="utf-8")
+    return folder
+
+
+def _kept_parse(vars_args: list[str]) -> Path:
+    key = hashlib.sha256(json.dumps(vars_args).encode()).hexdigest()[:16]
+    return DBT_PROJECT.manifest_path.parent / "parses" / f"{key}.msgpack"
+
+
+def seed_parse(target: Path, vars_args: list[str]) -> None:
+    """Give a tenant's new dbt target folder the parse last kept for these vars (dbt checks it against
+    the project's files and parses again only what changed)."""
+    kept, mine = _kept_parse(vars_args), target / "partial_parse.msgpack"
+    if kept.exists() and not mine.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kept, mine)
+
+
+def keep_parse(target: Path, vars_args: list[str]) -> None:
+    """Keep a tenant's parse for the next new folder with the same vars (moved in whole: another
+    process may be copying the kept one)."""
+    mine, kept = target / "partial_parse.msgpack", _kept_parse(vars_args)
+    if mine.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=kept.parent, delete=False) as scratch:
+            shutil.copyfileobj(mine.open("rb"), scratch)
+        os.replace(scratch.name, kept)
+
+
+def tenant_dbt(dbt: DbtCliResource, project: Path) -> DbtCli:
+    """The run's dbt resource working in a tenant's project folder (see :func:`tenant_project`)."""
+    return DbtCli(project_dir=str(project), profiles_dir=str(project), dbt_executable=dbt.dbt_executable)
 
 
 def parse_manifest() -> Path:

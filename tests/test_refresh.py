@@ -84,8 +84,12 @@ def test_reruns_rebuild_only_what_changed(demo_offices, demo_copy):
     wb = load_workbook(original)
     wb["Cover"]["B9"] = "2025-05-01"
     wb.save(original.with_name("resubmission.xlsx"))
+    dbt_log = TenantPaths.for_tenant("west_yorkshire").root / "dbt_target" / "dbt.log"
+    full_parses = dbt_log.read_text().count("Unable to do partial parsing")
     one_return = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING", packs=False)   # dbt's part only
     assert one_return.success
+    # In this copy's folder dbt reused the parse made in the demo office's (tenant_project).
+    assert dbt_log.read_text().count("Unable to do partial parsing") == full_parses
     rebuilt = dbt_materialized(one_return)
     assert "intermediate/int_provider_returns_received" in rebuilt and "marts/commissioned_services" in rebuilt
     assert "marts/crime_context" not in rebuilt and "staging/stg_police__street_crimes" not in rebuilt
