@@ -14,10 +14,18 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: bootstrap run test bench ui demo-data docs clean
 
-$(BIN)/.installed: requirements.lock pyproject.toml
+# uv installs the pinned packages in about 20 s where pip takes about 100 s; it compiles them to
+# bytecode at install because CI sets PYTHONDONTWRITEBYTECODE, so nothing would cache it later.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode
+
+$(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/.installed: requirements.lock pyproject.toml $(BIN)/uv
+	$(UV) -r requirements.lock
+	$(UV) --no-deps -e .
 	touch $@
 
 DBT_FILES := $(shell find dbt -path dbt/target -prune -o -path dbt/logs -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
@@ -26,7 +34,7 @@ dbt/target/manifest.json: $(BIN)/.installed $(DBT_FILES)
 	$(BIN)/pccw dbt-parse
 
 $(BIN)/.test-installed: $(BIN)/.installed requirements-test.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.lock
+	$(UV) -r requirements-test.lock
 	touch $@
 
 bootstrap: $(BIN)/.installed dbt/target/manifest.json

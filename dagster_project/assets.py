@@ -15,7 +15,7 @@ from dagster import (AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetC
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from dagster_project.dbt_project import (BUILDING_COPY, DBT_PROJECT, dbt_vars, ensure_manifest, keep_parse,
+from dagster_project.dbt_project import (BUILDING_COPY, DBT_PROJECT, dbt_vars, ensure_manifest,
                                          seed_parse, tenant_dbt, tenant_project)
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family, raw_row_counts
@@ -115,15 +115,13 @@ def warehouse_models_asset(partitions: PartitionsDefinition):
         args = ["build", *build_vars, *plan.dbt_args()]
         checked = set()
         try:
-            # One target folder per tenant, kept between runs, so dbt reuses its parse of the project;
-            # a new folder starts from the parse kept for the same vars (see tenant_project).
+            # dbt starts from the project's parse kept for these vars (see seed_parse).
             target = session.paths.root / "dbt_target"
             seed_parse(target, build_vars)
             for event in tenant_dbt(dbt, project).cli(args, context=context, target_path=target).stream():
                 if isinstance(event, AssetCheckResult):
                     checked.add(AssetCheckKey(event.asset_key, event.check_name))
                 yield event
-            keep_parse(target, build_vars)
             publish(copy, based_on, warehouse, session.tenant, fingerprint, tenant.load_id_for(context))
         finally:
             discard(copy)

@@ -83,7 +83,7 @@ def tenant_project(root: Path) -> Path:
 
     Why: dbt reuses its parse of the project only while the profile and ``--vars`` are unchanged, and
     the warehouse's path is in the profile. Relative, it is the same for every tenant and folder, so one
-    parse serves them all (a full parse costs about 8 s of each first build in a folder)."""
+    parse (:func:`seed_parse`) serves them all (a full parse costs about 8 s of a build)."""
     folder = root / "dbt_project"
     folder.mkdir(parents=True, exist_ok=True)
     for part in PROJECT_PARTS:
@@ -109,23 +109,26 @@ def _kept_parse(vars_args: list[str]) -> Path:
 
 
 def seed_parse(target: Path, vars_args: list[str]) -> None:
-    """Give a tenant's new dbt target folder the parse last kept for these vars (dbt checks it against
-    the project's files and parses again only what changed)."""
-    kept, mine = _kept_parse(vars_args), target / "partial_parse.msgpack"
-    if kept.exists() and not mine.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(kept, mine)
+    """Start a tenant's dbt run from the parse of the project kept for these vars (dbt checks it
+    against the project's files and parses again only what changed).
 
-
-def keep_parse(target: Path, vars_args: list[str]) -> None:
-    """Keep a tenant's parse for the next new folder with the same vars (moved in whole: another
-    process may be copying the kept one)."""
-    mine, kept = target / "partial_parse.msgpack", _kept_parse(vars_args)
-    if mine.exists():
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=kept.parent, delete=False) as scratch:
-            shutil.copyfileobj(mine.open("rb"), scratch)
-        os.replace(scratch.name, kept)
+    The kept parse is made by ``dbt parse`` in a project folder of its own inside ``dbt/target``
+    (:func:`tenant_project`, so its profile is a tenant's), and is copied over the tenant's before
+    every run: dbt reads seed files from the folder named in the parse that first read them, so a
+    parse made in one tenant's folder would break every later run once that folder is gone."""
+    kept = _kept_parse(vars_args)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    with open(kept.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not kept.exists() or kept.stat().st_mtime < _project_changed_at():
+            project = tenant_project(kept.parent)
+            with tempfile.TemporaryDirectory(prefix=".parse-", dir=kept.parent) as scratch:
+                subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(project),
+                                "--profiles-dir", str(project), "--target-path", scratch, *vars_args],
+                               check=True, env=dbt_env(), cwd=project)
+                os.replace(Path(scratch) / "partial_parse.msgpack", kept)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kept, target / "partial_parse.msgpack")
 
 
 def tenant_dbt(dbt: DbtCliResource, project: Path) -> DbtCli:
@@ -156,13 +159,15 @@ def parse_manifest() -> Path:
 def manifest_is_stale() -> bool:
     """True when the manifest is missing or older than any file of the dbt project."""
     manifest = DBT_PROJECT.manifest_path
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
+    return not manifest.exists() or manifest.stat().st_mtime < _project_changed_at()
+
+
+def _project_changed_at() -> float:
+    """When a file of the dbt project last changed (its newest modification time)."""
     sources = [settings.DBT_DIR / "dbt_project.yml", settings.DBT_DIR / "profiles.yml"]
     for folder in ("models", "macros", "seeds", "tests"):
         sources += [p for p in (settings.DBT_DIR / folder).rglob("*") if p.is_file()]
-    return any(p.stat().st_mtime > built for p in sources if p.exists())
+    return max(p.stat().st_mtime for p in sources if p.exists())
 
 
 def ensure_manifest() -> Path:

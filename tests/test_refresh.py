@@ -8,6 +8,7 @@ import json
 import duckdb
 from dagster import AssetKey, build_schedule_context, build_sensor_context
 
+from dagster_project import settings
 from dagster_project.demo.generator import generate
 from dagster_project.load_ids import new_load_id
 from dagster_project.pipeline import run_refresh
@@ -103,10 +104,15 @@ def test_reruns_rebuild_only_what_changed(demo_offices, demo_copy):
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     one_return = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING", packs=False)   # dbt's part only
     assert one_return.success
-    # In this copy's folder dbt reused the parse made in the demo office's (tenant_project).
-    said = dbt_log_since(TenantPaths.for_tenant("west_yorkshire").root / "dbt_target", started)
+    # dbt started from the project's kept parse (dbt_project.seed_parse), which names no tenant's
+    # folder: dbt reads seeds from the folder its parse names, and a tenant's folder may be deleted.
+    root = TenantPaths.for_tenant("west_yorkshire").root
+    said = dbt_log_since(root / "dbt_target", started)
     assert any(m.startswith("Running with dbt") for m in said)
     assert not [m for m in said if "Unable to do partial parsing" in m]
+    parse = (root / "dbt_target" / "partial_parse.msgpack").read_bytes()
+    assert str(root).encode() not in parse and str(demo_offices.root).encode() not in parse
+    assert str(settings.DBT_DIR / "target" / "parses" / "dbt_project").encode() in parse
     rebuilt = dbt_materialized(one_return)
     assert "intermediate/int_provider_returns_received" in rebuilt and "marts/commissioned_services" in rebuilt
     assert "marts/crime_context" not in rebuilt and "staging/stg_police__street_crimes" not in rebuilt
