@@ -197,6 +197,25 @@ def generate_docs(warehouse: Path, out_dir: Path) -> Path:
     return target
 
 
+def run_unit_tests(warehouse: Path, as_of: dt.date | None = None) -> dict[str, str]:
+    """Run the project's dbt unit tests on a throwaway copy of a built warehouse (they need the
+    models' parents to exist): refreshes leave them out (see refresh.py). Returns each unit test's
+    status by its id; raises with dbt's output when dbt itself fails."""
+    with tempfile.TemporaryDirectory(prefix="pccw-unit-") as scratch:
+        shutil.copyfile(warehouse, Path(scratch) / BUILDING_COPY)
+        project, target = tenant_project(Path(scratch)), Path(scratch) / "target"
+        vars_args = dbt_vars(None, as_of)
+        seed_parse(target, vars_args)
+        done = subprocess.run([dbt_executable(), "test", "--select", "test_type:unit", "--project-dir",
+                               str(project), "--profiles-dir", str(project), "--target-path", str(target),
+                               *vars_args], capture_output=True, text=True, env=dbt_env(), cwd=project)
+        results = target / "run_results.json"
+        if not results.exists():
+            raise RuntimeError(f"dbt test did not run (exit {done.returncode}): {done.stdout[-2000:]}")
+        return {r["unique_id"]: r["status"] for r in json.loads(results.read_text())["results"]
+                if r["unique_id"].startswith("unit_test.")}
+
+
 def load_manifest() -> dict:
     return json.loads(ensure_manifest().read_text())
 

@@ -257,6 +257,15 @@ def test_docs_site_builds_offline(marts, tmp_path):
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def test_dbt_unit_tests_pass(marts):
+    # Refreshes leave dbt's unit tests out; this runs all of them, once, on a copy of a built office.
+    from dagster_project.dbt_project import load_manifest, run_unit_tests
+
+    statuses = run_unit_tests(marts, load_tenant("west_yorkshire").as_of)   # the refresh's vars: its parse
+    assert set(statuses) == set(load_manifest()["unit_tests"]) and len(statuses) >= 10
+    assert {uid: s for uid, s in statuses.items() if s != "pass"} == {}
+
+
 def test_every_model_and_column_is_described(marts):
     from dagster_project.dbt_project import load_manifest
 
