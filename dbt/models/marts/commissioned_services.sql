@@ -223,7 +223,7 @@ select
         when spend_to_value_ratio < 0.90 or kpi_attainment < 0.75 or returns_overdue > 0
              or (kpis_set > 0 and returns_due > 0 and kpi_actuals_reported = 0) then 'Amber'
         -- Green said in full, not left to an else: a row no branch describes stays null and fails the
-        -- not_null test, instead of passing as Green.
+        -- not-null constraint, instead of passing as Green.
         when coalesce(spend_to_value_ratio between 0.90 and 1.10, true) and coalesce(kpi_attainment >= 0.75, true)
              and coalesce(returns_overdue, 0) = 0
              and not coalesce(kpis_set > 0 and returns_due > 0 and kpi_actuals_reported = 0, false) then 'Green'
