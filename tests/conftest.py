@@ -120,6 +120,13 @@ class DemoOffices:
         shutil.copytree(self.root / "sources" / slug, target / "sources" / slug, dirs_exist_ok=True)
 
 
+def dbt_materialized(result) -> set[str]:
+    """The dbt models a run rebuilt (returns models it did not rebuild are reported with rebuilt: false)."""
+    return {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
+            if e.asset_key.path[0] in ("staging", "intermediate", "marts", "returns")
+            and "rebuilt" not in e.materialization.metadata}
+
+
 def failures(result) -> str:
     """What failed in a Dagster run, step by step, for an assertion message."""
     lines = [f"{event.step_key}: {event.event_specific_data.error.message.strip()}"

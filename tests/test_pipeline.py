@@ -18,6 +18,7 @@ from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import load_tenant
 from dagster_project import settings
+from tests.conftest import dbt_materialized
 from tests.figure_walk import walk_rendered_packs
 
 FAMILY_OF = {table: family.name for family in FAMILIES for table in family.tables}
@@ -88,15 +89,18 @@ def test_west_yorkshire_end_to_end_and_idempotent(demo_offices, demo_copy):
                                   where source_file = ?""", [corrected]).fetchone() == (True,)
         assert con.execute("select count(*) from marts.provider_returns_due where status = 'Overdue'").fetchone() \
             == (1,)
+        results = con.execute("select count(*) from meta.dbt_results").fetchone()[0]
     finally:
         con.close()
 
+    # A rerun with nothing new lands nothing, builds no dbt model and records no dbt result.
     second = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING")
-    assert second.success
+    assert second.success and dbt_materialized(second) == set()
     assert raw_row_counts(tenant) == counts
     con = duckdb.connect(str(TenantPaths.for_tenant("west_yorkshire").warehouse), read_only=True)
     try:
         assert con.execute("select count(*) from meta.landed_files").fetchone()[0] == landed
+        assert con.execute("select count(*) from meta.dbt_results").fetchone()[0] == results
     finally:
         con.close()
     # Each family skips exactly the files it landed the first time, and lands none.
