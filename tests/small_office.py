@@ -3,8 +3,11 @@ ledger export's header, Leeds's census and LSOA lookup (a 1,000-person district)
 in Leeds, and the office built once from its inbox."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 
+from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.load_ids import new_load_id
 from dagster_project.pipeline import run_refresh
 from dagster_project.returns import template as t
@@ -14,10 +17,32 @@ from dagster_project.tenants import load_tenant
 LEDGER_HEADER = "Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,Amount,Description"
 
 
+TEST_CHARITY = Provider("P1", "Test Charity", "Charity", "1000001", None, ("Leeds",), "Small")
+VICTIMS_PRIORITIES = [("WY-PCP-2021", "WY21-VICTIMS", Decimal(1)), ("WY-PCP-2024", "WY24-VICTIMS", Decimal(1))]
+
+
+def agreement(ref, provider, category, start, end, value, funding, priorities=VICTIMS_PRIORITIES, posts=()):
+    """A Leeds contract of the register, led and openly tendered, with one KPI; ``funding`` and
+    ``priorities`` as (id, weight) and (plan, priority, weight) lists, ``posts`` as (post, FTE)."""
+    return Agreement(ref=ref, provider=provider, service_name=f"Service {ref}", category=category, cohort="All",
+                     districts=("Leeds",), agreement_type="Contract", role="Lead", procurement_route="Open tender",
+                     start=start, end=end, annual_value=Decimal(value), decision_record="DR-1", eia_done=True,
+                     dpia_done=True, modern_slavery="Yes", social_value_score=8, funding=funding,
+                     priorities=priorities, kpis=[("Service users completing support", "70", "%")],
+                     posts=list(posts))
+
+
 def write(path, text: str):
     """A text file with CRLF line endings, as finance systems and the ONS write them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.replace("\n", "\r\n").encode())
+
+
+def write_allocations(inbox, *allocations):
+    """The office's 2024-25 funding letters: each (stream, amount, award reference), awarded 1 March 2024."""
+    write(inbox / "funding" / "allocations_2024-25.csv",
+          "stream_id,financial_year,allocation,award_reference,award_date,source\n"
+          + "".join(f"{stream},2024-25,{amount},{ref},2024-03-01,test\n" for stream, amount, ref in allocations))
 
 
 def write_leeds_reference(inbox):

@@ -28,7 +28,7 @@ from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.demo.generator import write_register
 from dagster_project.returns import template as t
 from tests.disclosure import Cell, check_edi_tables, exposed_cells
-from tests.small_office import LEDGER_HEADER, build_office, records, write
+from tests.small_office import LEDGER_HEADER, TEST_CHARITY, build_office, records, write, write_allocations
 
 D = Decimal
 
@@ -119,9 +119,7 @@ RETURNS = {
 
 def build_inbox(tenant):
     inbox = tenant.inbox
-    write(inbox / "funding" / "allocations_2024-25.csv",
-          "stream_id,financial_year,allocation,award_reference,award_date,source\n"
-          "MOJ-VICTIMS-CORE,2024-25,100000.00,MOJ-1,2024-03-01,test\n")
+    write_allocations(inbox, ("MOJ-VICTIMS-CORE", "100000.00", "MOJ-1"))
     charity = Provider("P1", "Test Charity", "Charity", "1000001", None, ("Leeds", "Bradford"), "Small")
     agreements = [
         agreement("E1", "Adult Victims Service", "victims_all_crime", ("Leeds",), "18 and over", charity),
@@ -339,7 +337,7 @@ def test_ages_served_must_be_a_known_form(tmp_path):
     from dagster_project.extract.landing import BadInput
     from dagster_project.extract.workbooks import open_workbook
 
-    provider = Provider("P1", "Test Charity", "Charity", "1000001", None, ("Leeds",), "Small")
+    provider = TEST_CHARITY
     spec = next(s for s in REGISTER_SHEETS if s.sheet == "Agreements")
     good = write_register([agreement("E1", "S", "victims_all_crime", ("Leeds",), "10 to 24", provider)],
                           tmp_path / "good.xlsx")
@@ -363,7 +361,7 @@ def test_a_register_without_ages_served_still_loads(tmp_path):
     from dagster_project.extract.agreements import REGISTER_SHEETS, read_sheet_rows
     from dagster_project.extract.workbooks import open_workbook
 
-    provider = Provider("P1", "Test Charity", "Charity", "1000001", None, ("Leeds",), "Small")
+    provider = TEST_CHARITY
     path = write_register([agreement("E1", "S", "victims_all_crime", ("Leeds",), "18 and over", provider)],
                           tmp_path / "old.xlsx")
     wb = load_workbook(path)

@@ -30,35 +30,22 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.demo.generator import write_register
 from dagster_project.lineage.trace import load_manifest, trace_figure
 from dagster_project.packs.render import render_pack
 from dagster_project.returns import template as t
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, build_office, people_in_leeds, rows, write, write_leeds_reference
+from tests.small_office import (LEDGER_HEADER, TEST_CHARITY, agreement, build_office, people_in_leeds, rows, write,
+                                write_allocations, write_leeds_reference)
 
 D = Decimal
-
-
-def agreement(ref, provider, category, start, end, value, funding):
-    """A paid agreement of the register with one priority and nothing else of note."""
-    return Agreement(ref=ref, provider=provider, service_name=f"Service {ref}", category=category, cohort="All",
-                     districts=("Leeds",), agreement_type="Contract", role="Lead", procurement_route="Open tender",
-                     start=start, end=end, annual_value=D(value), decision_record="DR-1", eia_done=True,
-                     dpia_done=True, modern_slavery="Yes", social_value_score=8, funding=funding,
-                     priorities=[("WY-PCP-2021", "WY21-VICTIMS", D(1)), ("WY-PCP-2024", "WY24-VICTIMS", D(1))],
-                     kpis=[("Service users completing support", "70", "%")], posts=[])
 
 
 def build_inbox(tenant):
     """The office's inbox: letters, register, ledger, one provider return and Leeds's census."""
     inbox = tenant.inbox
-    write(inbox / "funding" / "allocations_2024-25.csv",
-          "stream_id,financial_year,allocation,award_reference,award_date,source\n"
-          "MOJ-VICTIMS-CORE,2024-25,100000.00,MOJ-1,2024-03-01,test\n"
-          "MOJ-DASV,2024-25,50000.00,MOJ-2,2024-03-01,test\n")
-    charity = Provider("P1", "Test Charity", "Charity", "1000001", None, ("Leeds",), "Small")
+    write_allocations(inbox, ("MOJ-VICTIMS-CORE", "100000.00", "MOJ-1"), ("MOJ-DASV", "50000.00", "MOJ-2"))
+    charity = TEST_CHARITY
     write_register([
         agreement("B1", charity, "victims_all_crime", dt.date(2024, 4, 1), dt.date(2026, 3, 31), "24000",
                   [("MOJ-VICTIMS-CORE", D(1))]),

@@ -18,7 +18,7 @@ from dagster_project.demo.commissioning import Agreement, Provider
 from dagster_project.demo.generator import write_register
 from dagster_project.returns import template as t
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, build_office, write, write_leeds_reference
+from tests.small_office import LEDGER_HEADER, build_office, write, write_allocations, write_leeds_reference
 
 D = Decimal
 HOURS_KPI = "Hours of reparation completed"
@@ -62,9 +62,7 @@ def ij_sheet(values, figures):
 
 def build_inbox(tenant):
     inbox = tenant.inbox
-    write(inbox / "funding" / "allocations_2024-25.csv",
-          "stream_id,financial_year,allocation,award_reference,award_date,source\n"
-          "HO-IJ,2024-25,500000.00,IJ-1,2024-03-01,test\n")
+    write_allocations(inbox, ("HO-IJ", "500000.00", "IJ-1"))
     cic = Provider("P1", "Reparation CIC", "CIC", None, "01234567", ("Leeds",), "Small")
     write_register([agreement("J1", cic, "120000"), agreement("J2", cic, "60000")],
                    inbox / "agreements" / "register.xlsx")

@@ -20,11 +20,12 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from dagster_project.demo.commissioning import Agreement, Provider
+from dagster_project.demo.commissioning import Agreement
 from dagster_project.demo.generator import write_register
 from dagster_project.returns import template as t
 from dagster_project.tenants import load_tenant
-from tests.small_office import LEDGER_HEADER, build_office, write, write_leeds_reference
+from tests.small_office import (LEDGER_HEADER, TEST_CHARITY, build_office, write, write_allocations,
+                                write_leeds_reference)
 
 D = Decimal
 HEALTH, COPE, SAFER, INFORMED, CJS = t.OUTCOME_MEASURES
@@ -33,7 +34,7 @@ Q4_2025 = (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
 
 def agreement(ref, category, start, end, value, stream):
     """An agreement of the one test provider, paid wholly from one stream."""
-    provider = Provider("P1", "Test Charity", "Charity", "1000001", None, ("Leeds",), "Small")
+    provider = TEST_CHARITY
     return Agreement(ref=ref, provider=provider, service_name=f"Service {ref}", category=category, cohort="All",
                      districts=("Leeds",), agreement_type="Contract", role="Lead", procurement_route="Open tender",
                      start=start, end=end, annual_value=D(value), decision_record="DR-1", eia_done=True,
@@ -65,9 +66,7 @@ def write_quarter(tenant, ref, quarter, completed, supported, new_cases=None, ou
 
 def build_inbox(tenant):
     inbox = tenant.inbox
-    write(inbox / "funding" / "allocations_2024-25.csv",
-          "stream_id,financial_year,allocation,award_reference,award_date,source\n"
-          "MOJ-VICTIMS-CORE,2024-25,100000.00,MOJ-1,2024-03-01,test\n")
+    write_allocations(inbox, ("MOJ-VICTIMS-CORE", "100000.00", "MOJ-1"))
     write_register([
         # Value in 2024-25 = annual value x 3 months / 12.
         agreement("V1", "victims_all_crime", *Q4_2025, "40000", "MOJ-VICTIMS-CORE"),    # 10000.00

@@ -69,17 +69,25 @@ def money(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
 
 
 def outcomes(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
+    """Per return and outcome measure: service users improved beside service users assessed."""
+    return _column_pair(cells, "Outcomes", "measure", ("Service users improved", "improved"),
+                        ("Service users assessed", "assessed"))
+
+
+def _column_pair(cells: pd.DataFrame, sheet: str, row_name: str, located: tuple[str, str],
+                 other: tuple[str, str]) -> pd.DataFrame:
+    """Per return and row of ``sheet`` (its label as ``row_name``), the numbers in two of its columns,
+    each given as (column label, field name); a row is located at the first one's cell."""
     rows = []
-    frame = cells[cells["sheet"] == "Outcomes"]
-    for (file, measure), group in _grouped(frame, ("file", "row_label")).items():
+    frame = cells[cells["sheet"] == sheet]
+    for (file, label), group in _grouped(frame, ("file", "row_label")).items():
         by_column = {r.column_label: r for r in group}
-        assessed, improved = by_column.get("Service users assessed"), by_column.get("Service users improved")
-        rows.append({"file": file, "sheet": "Outcomes", "cell": improved.cell if improved else None,
-                     "value": improved.value if improved else None, "measure": measure,
-                     "assessed": _int(assessed.number if assessed else None),
-                     "improved": _int(improved.number if improved else None)})
-    return pd.DataFrame(rows, columns=["file", "sheet", "cell", "value", "measure", "assessed", "improved"]).astype(
-        {"assessed": "float64", "improved": "float64"})
+        at, beside = by_column.get(located[0]), by_column.get(other[0])
+        rows.append({"file": file, "sheet": sheet, "cell": at.cell if at else None,
+                     "value": at.value if at else None, row_name: label,
+                     located[1]: _int(at.number if at else None), other[1]: _int(beside.number if beside else None)})
+    return pd.DataFrame(rows, columns=["file", "sheet", "cell", "value", row_name, located[1], other[1]]).astype(
+        {located[1]: "float64", other[1]: "float64"})
 
 
 def _activity_total(cells: pd.DataFrame, column: str) -> pd.Series:
@@ -123,18 +131,8 @@ def demographics(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
 def activity(cells: pd.DataFrame, _: dict) -> pd.DataFrame:
     """Per return and crime type: New cases cannot be more than Service users supported (supported =
     open at the start of the quarter + New cases)."""
-    rows = []
-    frame = cells[cells["sheet"] == "Activity"]
-    for (file, crime), group in _grouped(frame, ("file", "row_label")).items():
-        by_column = {r.column_label: r for r in group}
-        new, supported = by_column.get("New cases"), by_column.get("Service users supported")
-        rows.append({"file": file, "sheet": "Activity", "cell": new.cell if new else None,
-                     "value": new.value if new else None, "crime_type": crime,
-                     "new_cases": _int(new.number if new else None),
-                     "service_users_supported": _int(supported.number if supported else None)})
-    return pd.DataFrame(rows, columns=["file", "sheet", "cell", "value", "crime_type", "new_cases",
-                                       "service_users_supported"]).astype(
-        {"new_cases": "float64", "service_users_supported": "float64"})
+    return _column_pair(cells, "Activity", "crime_type", ("New cases", "new_cases"),
+                        ("Service users supported", "service_users_supported"))
 
 
 def immediate_justice(cells: pd.DataFrame, _: dict) -> pd.DataFrame:

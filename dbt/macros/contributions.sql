@@ -207,3 +207,20 @@
     ) as parts
     join ({{ pack_streams(pack) }}) as streams using (stream_id)
 {%- endmacro %}
+
+{#- One section of a pack's contributions (`contributions`, an rpt_<pack>__contributions model) as its
+    figures: per period and key, each field the sum of its contributions. `keys` maps each key column
+    to the contribution column it is (row_key, row_label, agreement_ref). -#}
+{% macro section_figures(contributions, section, keys, fields, having=none) -%}
+    select period,
+        {%- for name, column in keys.items() %} {{ column }}{{ ' as ' ~ name if name != column }},{% endfor %}
+        {%- for field in fields %}
+           sum(amount) filter (where field = '{{ field }}') as {{ field }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref(contributions) }}
+    where section = '{{ section }}'
+    group by all
+    {%- if having %}
+    having {{ having }}
+    {%- endif %}
+{%- endmacro %}

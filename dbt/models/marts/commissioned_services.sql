@@ -69,11 +69,18 @@ spend as (
     group by all
 ),
 return_values as (select * from {{ ref('int_provider_return_values_current') }}),
-activity as (
+return_sums as (
+    -- referrals from the Activity sheet, outcomes from the Outcomes sheet: summed over the year's returns
     select agreement_ref, financial_year,
-           sum(value_number) filter (where column_label = 'Referrals received') as referrals_received,
-           sum(value_number) filter (where column_label = 'Referrals accepted') as referrals_accepted
-    from return_values where sheet = 'Activity' group by all
+           sum(value_number) filter (where sheet = 'Activity' and column_label = 'Referrals received')
+               as referrals_received,
+           sum(value_number) filter (where sheet = 'Activity' and column_label = 'Referrals accepted')
+               as referrals_accepted,
+           sum(value_number) filter (where sheet = 'Outcomes' and column_label = 'Service users assessed')
+               as outcomes_assessed,
+           sum(value_number) filter (where sheet = 'Outcomes' and column_label = 'Service users improved')
+               as outcomes_improved
+    from return_values where sheet in ('Activity', 'Outcomes') group by all
 ),
 people as (
     -- Each person once in the year (int_return_people_counted).
@@ -81,12 +88,6 @@ people as (
     from {{ ref('int_return_people_counted') }}
     where period_type = 'year' and sheet = 'Activity'
     group by all
-),
-outcomes as (
-    select agreement_ref, financial_year,
-           sum(value_number) filter (where column_label = 'Service users assessed') as outcomes_assessed,
-           sum(value_number) filter (where column_label = 'Service users improved') as outcomes_improved
-    from return_values where sheet = 'Outcomes' group by all
 ),
 kpi_cells as (
     -- each KPI on each current return: the actual, and the target written beside it on that return
@@ -175,11 +176,11 @@ joined as (
         cast(active.ledger_months_covered as integer) as ledger_months_covered,
         cast(round(active.annual_value * active.months_active_to_date / 12, 2) as decimal(18, 2)) as value_to_date,
         cast(coalesce(spend.actual_spend, 0) as decimal(18, 2)) as actual_spend,
-        cast(coalesce(activity.referrals_received, 0) as bigint) as referrals_received,
-        cast(coalesce(activity.referrals_accepted, 0) as bigint) as referrals_accepted,
+        cast(coalesce(return_sums.referrals_received, 0) as bigint) as referrals_received,
+        cast(coalesce(return_sums.referrals_accepted, 0) as bigint) as referrals_accepted,
         cast(coalesce(people.service_users_supported, 0) as bigint) as service_users_supported,
-        cast(coalesce(outcomes.outcomes_assessed, 0) as bigint) as outcomes_assessed,
-        cast(coalesce(outcomes.outcomes_improved, 0) as bigint) as outcomes_improved,
+        cast(coalesce(return_sums.outcomes_assessed, 0) as bigint) as outcomes_assessed,
+        cast(coalesce(return_sums.outcomes_improved, 0) as bigint) as outcomes_improved,
         cast(coalesce(kpis_set.kpis_set, 0) as integer) as kpis_set,
         cast(coalesce(kpis.kpi_actuals_reported, 0) as integer) as kpi_actuals_reported,
         cast(coalesce(kpis.kpis_reported, 0) as integer) as kpis_reported,
@@ -197,9 +198,8 @@ joined as (
     left join priority_names on priority_names.plan_id = plan_in_force.plan_id
         and priority_names.priority_id = primary_priority.primary_priority_id
     left join spend using (agreement_ref, financial_year)
-    left join activity using (agreement_ref, financial_year)
+    left join return_sums using (agreement_ref, financial_year)
     left join people using (agreement_ref, financial_year)
-    left join outcomes using (agreement_ref, financial_year)
     left join kpis using (agreement_ref, financial_year)
     left join kpis_set using (agreement_ref)
     left join returns using (agreement_ref, financial_year)

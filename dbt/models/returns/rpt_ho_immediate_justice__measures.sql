@@ -4,15 +4,8 @@
 -- started within 48 hours, completion rate) are formulas in the pack spec.
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 routes as ({{ ij_disposal_routes() }}),
-figures as (
-    select period, row_key as disposal_route,
-        {%- for field in ij_measure_columns().values() %}
-           sum(amount) filter (where field = '{{ field }}') as {{ field }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ ref('rpt_ho_immediate_justice__contributions') }}
-    where section = 'measures'
-    group by all
-)
+figures as ({{ section_figures('rpt_ho_immediate_justice__contributions', 'measures',
+    {'disposal_route': 'row_key'}, ij_measure_columns().values() | list) }})
 select
     periods.period,
     routes.disposal_route,

@@ -2,17 +2,8 @@
 -- per stream reported in this pack. The allocation remaining is a formula over these (the pack spec).
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 streams as ({{ pack_streams('ho-immediate-justice') }}),
-figures as (
-    select period, row_key as stream_id,
-           sum(amount) filter (where field = 'allocation') as allocation,
-           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
-           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date,
-           sum(amount) filter (where field = 'participants') as participants,
-           sum(amount) filter (where field = 'hours_of_reparation') as hours_of_reparation
-    from {{ ref('rpt_ho_immediate_justice__contributions') }}
-    where section = 'summary'
-    group by all
-)
+figures as ({{ section_figures('rpt_ho_immediate_justice__contributions', 'summary', {'stream_id': 'row_key'},
+    ['allocation', 'spend_in_period', 'spend_year_to_date', 'participants', 'hours_of_reparation']) }})
 select
     periods.period,
     streams.stream_id,

@@ -17,14 +17,9 @@ covered as (
         on months_with_data.crime_month between periods.period_start - interval 1 year and periods.period_end
     group by periods.period
 ),
-figures as (
-    select period, district_code, crime_type,
-           sum(amount) filter (where field = 'crimes_in_period') as crimes_in_period,
-           sum(amount) filter (where field = 'crimes_same_quarter_last_year') as crimes_same_quarter_last_year
-    from {{ ref('rpt_ho_vru__contributions') }}
-    where section = 'crime_context'
-    group by all
-),
+figures as ({{ section_figures('rpt_ho_vru__contributions', 'crime_context',
+    {'district_code': 'district_code', 'crime_type': 'crime_type'},
+    ['crimes_in_period', 'crimes_same_quarter_last_year']) }}),
 districts as (select distinct district_code, district_name from {{ ref('int_districts_current') }})
 select
     figures.period,

@@ -3,14 +3,8 @@
 -- other spend takes the category of its ledger account (int_ledger_parts_by_period).
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 categories as (select unnest(['Core function', 'Interventions', 'Evaluation']) as vru_category),
-figures as (
-    select period, row_key as vru_category,
-           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
-           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date
-    from {{ ref('rpt_ho_vru__contributions') }}
-    where section = 'spend'
-    group by all
-)
+figures as ({{ section_figures('rpt_ho_vru__contributions', 'spend', {'vru_category': 'row_key'},
+    ['spend_in_period', 'spend_year_to_date']) }})
 select
     periods.period,
     categories.vru_category,

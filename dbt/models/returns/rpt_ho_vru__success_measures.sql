@@ -4,19 +4,9 @@
 -- with no landed publication behind it is null (not available), never 0; an under-25 figure is shown
 -- only where the publication gives an age. The change on last year is a formula in the pack spec.
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
-figures as (
-    select
-        period,
-        row_key as measure_id,
-        sum(amount) filter (where field = 'value_in_period') as value_in_period,
-        sum(amount) filter (where field = 'value_same_quarter_last_year') as value_same_quarter_last_year,
-        sum(amount) filter (where field = 'value_under_25_in_period') as value_under_25_in_period,
-        sum(amount) filter (where field = 'value_under_25_same_quarter_last_year')
-            as value_under_25_same_quarter_last_year
-    from {{ ref('rpt_ho_vru__contributions') }}
-    where section = 'success_measures'
-    group by all
-)
+figures as ({{ section_figures('rpt_ho_vru__contributions', 'success_measures', {'measure_id': 'row_key'},
+    ['value_in_period', 'value_same_quarter_last_year', 'value_under_25_in_period',
+     'value_under_25_same_quarter_last_year']) }})
 select
     periods.period,
     catalogue.measure_id,

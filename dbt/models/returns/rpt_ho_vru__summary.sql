@@ -3,20 +3,10 @@
 -- fund). The share on interventions and the match funding are formulas over these (the pack spec).
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'quarter'),
 streams as ({{ pack_streams('ho-vru') }}),
-figures as (
-    select period,
-           sum(amount) filter (where field = 'allocation') as allocation,
-           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
-           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date,
-           sum(amount) filter (where field = 'interventions_spend_year_to_date') as interventions_spend_year_to_date,
-           sum(amount) filter (where field = 'evaluation_spend_year_to_date') as evaluation_spend_year_to_date,
-           sum(amount) filter (where field = 'match_funding_year_to_date') as match_funding_year_to_date,
-           sum(amount) filter (where field = 'people_under_25_engaged') as people_under_25_engaged,
-           sum(amount) filter (where field = 'people_engaged') as people_engaged
-    from {{ ref('rpt_ho_vru__contributions') }}
-    where section = 'summary'
-    group by all
-)
+figures as ({{ section_figures('rpt_ho_vru__contributions', 'summary', {},
+    ['allocation', 'spend_in_period', 'spend_year_to_date', 'interventions_spend_year_to_date',
+     'evaluation_spend_year_to_date', 'match_funding_year_to_date', 'people_under_25_engaged',
+     'people_engaged']) }})
 select
     periods.period,
     cast(figures.allocation as decimal(18, 2)) as allocation,

@@ -1,15 +1,8 @@
 -- MoJ victims' services return: referrals and victims supported by service and crime type in the
 -- half-year, from the current quarterly returns of services the pack's grant lines fund.
-with figures as (
-    select period, agreement_ref, row_label as crime_type,
-           sum(amount) filter (where field = 'referrals_received') as referrals_received,
-           sum(amount) filter (where field = 'referrals_accepted') as referrals_accepted,
-           sum(amount) filter (where field = 'victims_supported') as victims_supported
-    from {{ ref('rpt_moj_victims__contributions') }}
-    where section = 'activity'
-    group by all
-    having sum(amount) > 0
-)
+with figures as ({{ section_figures('rpt_moj_victims__contributions', 'activity',
+    {'agreement_ref': 'agreement_ref', 'crime_type': 'row_label'},
+    ['referrals_received', 'referrals_accepted', 'victims_supported'], having='sum(amount) > 0') }})
 select
     figures.period,
     figures.agreement_ref,

@@ -9,17 +9,8 @@
 -- only when money is booked or committed to it, with a warning.
 with periods as (select * from {{ ref('int_reporting_periods') }} where period_type = 'half'),
 streams as ({{ pack_streams('moj-victims') }}),
-figures as (
-    select period, row_key as stream_id,
-           sum(amount) filter (where field = 'allocation') as allocation,
-           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
-           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date,
-           sum(amount) filter (where field = 'committed') as committed,
-           sum(amount) filter (where field = 'forecast_remaining') as forecast_remaining
-    from {{ ref('rpt_moj_victims__contributions') }}
-    where section = 'grant_lines'
-    group by all
-)
+figures as ({{ section_figures('rpt_moj_victims__contributions', 'grant_lines', {'stream_id': 'row_key'},
+    ['allocation', 'spend_in_period', 'spend_year_to_date', 'committed', 'forecast_remaining']) }})
 select
     periods.period,
     streams.stream_id,

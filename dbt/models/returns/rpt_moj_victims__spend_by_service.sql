@@ -1,14 +1,9 @@
 -- MoJ victims' services return: spend from MoJ grant lines by commissioned service, in the half-year
 -- and year to date. Spend not linked to an agreement is one row of its own (UNMATCHED), so the
 -- rows add up to the grant lines.
-with figures as (
-    select period, row_key as agreement_ref,
-           sum(amount) filter (where field = 'spend_in_period') as spend_in_period,
-           sum(amount) filter (where field = 'spend_year_to_date') as spend_year_to_date
-    from {{ ref('rpt_moj_victims__contributions') }}
-    where section = 'spend_by_service'
-    group by all
-),
+with figures as ({{ section_figures('rpt_moj_victims__contributions', 'spend_by_service',
+    {'agreement_ref': 'row_key'},
+    ['spend_in_period', 'spend_year_to_date']) }}),
 agreements as (select * from {{ ref('int_agreements_current') }})
 select
     figures.period,
