@@ -405,12 +405,18 @@ def test_children_and_young_people_services_are_mostly_under_18(tenant):
         assert ages["Under 18"] >= 0.7 * sum(ages.values()), ages
 
 
+def return_on_the_previous_template(tmp_path, tenant, quarter: str):
+    """An Immediate Justice agreement's return for ``quarter``, on template PQR-2024.2."""
+    content = fill(tenant, ij_agreement(), Quarter.parse(quarter), random.Random(4))
+    content.template_version, content.underspend_explanation = "PQR-2024.2", "Staff vacancy"
+    path = tmp_path / f"A1_{quarter}_old.xlsx"
+    t.write_return(path, content)
+    return path
+
+
 def test_previous_template_accepted_within_its_window(tmp_path, tenant):
     from dagster_project.extract.provider_returns import read_cells
-    content = fill(tenant, ij_agreement(), Quarter.parse("2024-25-Q4"), random.Random(4))
-    content.template_version, content.underspend_explanation = "PQR-2024.2", "Staff vacancy"
-    path = tmp_path / "A1_2024-25-Q4_old.xlsx"
-    t.write_return(path, content)
+    path = return_on_the_previous_template(tmp_path, tenant, "2024-25-Q4")
     wb = load_workbook(path)
     assert "Immediate Justice" not in wb.sheetnames and wb["Demographics"]["D3"].value is None
     verdict = ij_check(path)      # an Immediate Justice agreement, on the template of its time: no sheet needed
@@ -421,10 +427,7 @@ def test_previous_template_accepted_within_its_window(tmp_path, tenant):
 
 
 def test_previous_template_refused_outside_its_window(tmp_path, tenant):
-    content = fill(tenant, ij_agreement(), Quarter.parse("2025-26-Q1"), random.Random(4))
-    content.template_version, content.underspend_explanation = "PQR-2024.2", "Staff vacancy"
-    path = tmp_path / "A1_2025-26-Q1_old.xlsx"
-    t.write_return(path, content)
+    path = return_on_the_previous_template(tmp_path, tenant, "2025-26-Q1")
     verdict = ij_check(path)
     assert verdict.status == "rejected" and places(verdict, "error") == ["Cover!B3"]
     rule = verdict.errors[0].rule
