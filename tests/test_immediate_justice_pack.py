@@ -1,14 +1,17 @@
 """The Home Office Immediate Justice pack on a small hand-built office, against figures worked out by hand.
 
-Two Immediate Justice agreements funded by HO-IJ: J1 returns on template PQR-2025.1 with the Immediate
+Two Immediate Justice agreements funded by one stream: J1 returns on template PQR-2025.1 with the Immediate
 Justice sheet for 2024-25 Q2 and Q3; J2 returns on PQR-2024.2 (no such sheet) for Q2, so its participants
 and hours come from Activity and the hours KPI. No return is made for Q1. Every expected number below
-was added up on paper from the cells written here.
+was added up on paper from the cells written here. The stream is the office's HO-IJ renamed
+JUSTICE-NOW: a pack finds its streams by the pack they are reported in (tenant.yml reported_in),
+never by their ids.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import duckdb
@@ -21,6 +24,7 @@ from dagster_project.tenants import load_tenant
 from tests.small_office import LEDGER_HEADER, build_office, write, write_allocations, write_leeds_reference
 
 D = Decimal
+STREAM = "JUSTICE-NOW"      # HO-IJ in the shipped tenant.yml
 HOURS_KPI = "Hours of reparation completed"
 CR, O22, CC = t.DISPOSAL_ROUTES
 # (referrals, within 48h, after 48h, completed, did not complete, adults, children, hours, victims consulted,
@@ -34,7 +38,7 @@ def agreement(ref, provider, value):
                      cohort="People who commit anti-social behaviour", districts=("Leeds",), agreement_type="Contract",
                      role="Lead", procurement_route="Open tender", start=dt.date(2024, 4, 1), end=dt.date(2026, 3, 31),
                      annual_value=D(value), decision_record="DR-1", eia_done=True, dpia_done=True,
-                     modern_slavery="Yes", social_value_score=8, funding=[("HO-IJ", D(1))],
+                     modern_slavery="Yes", social_value_score=8, funding=[(STREAM, D(1))],
                      priorities=[("WY-PCP-2021", "WY21-SAFE", D(1)), ("WY-PCP-2024", "WY24-SAFE", D(1))],
                      kpis=[(HOURS_KPI, "300", "hours")])
 
@@ -62,7 +66,7 @@ def ij_sheet(values, figures):
 
 def build_inbox(tenant):
     inbox = tenant.inbox
-    write_allocations(inbox, ("HO-IJ", "500000.00", "IJ-1"))
+    write_allocations(inbox, (STREAM, "500000.00", "IJ-1"))
     cic = Provider("P1", "Reparation CIC", "CIC", None, "01234567", ("Leeds",), "Small")
     write_register([agreement("J1", cic, "120000"), agreement("J2", cic, "60000")],
                    inbox / "agreements" / "register.xlsx")
@@ -92,6 +96,8 @@ def build_inbox(tenant):
 
 @pytest.fixture(scope="module")
 def office(module_tenants):
+    config = module_tenants / "sources" / "west_yorkshire" / "tenant.yml"
+    config.write_text(re.sub(r"(?<!CC-)\bHO-IJ\b", STREAM, config.read_text()))
     warehouse = build_office(build_inbox)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -113,17 +119,17 @@ def test_summary_from_the_sheet_and_from_an_earlier_template(office):
     q2 = figures("2024-25-Q2")
     # J1 started 6+2 + 3+1 + 1+1 = 14 (its sheet), J2's 5 new cases (PQR-2024.2 Activity: the people who
     # started this quarter, not the 9 supported): 19.
-    assert q2["summary:HO-IJ:participants"] == "19"
+    assert q2[f"summary:{STREAM}:participants"] == "19"
     # J1 hours 37.5 + 24 + 8 = 69.5 (its sheet; its KPI 99 not counted), J2 KPI 40: 109.50.
-    assert D(q2["summary:HO-IJ:hours_of_reparation"]) == D("109.50")
-    assert q2["summary:HO-IJ:allocation"] == "500000.00" and q2["summary:HO-IJ:spend_in_period"] == "10000.00"
-    assert D(q2["summary:HO-IJ:allocation_remaining"]) == D("490000.00")
+    assert D(q2[f"summary:{STREAM}:hours_of_reparation"]) == D("109.50")
+    assert q2[f"summary:{STREAM}:allocation"] == "500000.00" and q2[f"summary:{STREAM}:spend_in_period"] == "10000.00"
+    assert D(q2[f"summary:{STREAM}:allocation_remaining"]) == D("490000.00")
     q3 = figures("2024-25-Q3")
     # J1 reports nobody started (0 + 0) and 0 hours: 0, not "not available".
-    assert q3["summary:HO-IJ:participants"] == "0" and D(q3["summary:HO-IJ:hours_of_reparation"]) == 0
+    assert q3[f"summary:{STREAM}:participants"] == "0" and D(q3[f"summary:{STREAM}:hours_of_reparation"]) == 0
     q1 = figures("2024-25-Q1")
     # No return for Q1: not available, never 0.
-    assert q1["summary:HO-IJ:participants"] is None and q1["summary:HO-IJ:hours_of_reparation"] is None
+    assert q1[f"summary:{STREAM}:participants"] is None and q1[f"summary:{STREAM}:hours_of_reparation"] is None
 
 
 def test_measures_by_disposal_route_by_hand(office):
