@@ -228,9 +228,10 @@ def write_return(path: Path, content: ReturnContent) -> None:
     """Write the workbook. With ``content.values`` empty it is the blank template."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.cell_range import MultiCellRange
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    fill = PatternFill("solid", fgColor="FFF2CC")
+    fill, unlocked = PatternFill("solid", fgColor="FFF2CC"), Protection(locked=False)
     bold = Font(bold=True)
     values = content.values or {}
     wb = Workbook()
@@ -254,7 +255,7 @@ def write_return(path: Path, content: ReturnContent) -> None:
         cover.cell(row=row, column=1, value=label).font = bold
         cell = set_text(cover.cell(row=row, column=2), cover_values[label])
         if label in PROVIDER_COVER_FIELDS:
-            cell.fill, cell.protection = fill, Protection(locked=False)
+            cell.fill, cell.protection = fill, unlocked
         if label == "Submission type":
             choice = DataValidation(type="list", formula1='"' + ",".join(SUBMISSION_TYPES) + '"', allow_blank=False,
                                     showErrorMessage=True, error="Choose First submission or Resubmission.")
@@ -289,6 +290,8 @@ def write_return(path: Path, content: ReturnContent) -> None:
             c = ws.cell(row=HEADER_ROW, column=col, value=header)
             c.font, c.alignment = bold, Alignment(wrap_text=True)
         rows = content.rows_for(grid)
+        # Each rule's cells are set at once: DataValidation.add checks each new cell against all before it.
+        rule_cells, hours_cells = [], []
         for r, labels in enumerate(rows, start=HEADER_ROW + 1):
             for col, label in enumerate(labels, start=1):
                 set_text(ws.cell(row=r, column=col), label)
@@ -299,18 +302,21 @@ def write_return(path: Path, content: ReturnContent) -> None:
                     set_text(ws.cell(row=r, column=col), _number(value))
                     continue
                 cell = set_text(ws.cell(row=r, column=col), values.get((grid.sheet, labels, column)))
-                cell.fill, cell.protection = fill, Protection(locked=False)
+                cell.fill, cell.protection = fill, unlocked
                 if grid is IMMEDIATE_JUSTICE and column == IJ_HOURS:
-                    hours.add(cell)
+                    hours_cells.append(cell.coordinate)
                 elif not (grid is KPIS and column == "Actual"):
-                    rule.add(cell)
+                    rule_cells.append(cell.coordinate)
                 if grid is FINANCE:
                     cell.number_format = '"£"#,##0.00'
+        rule.sqref = MultiCellRange(" ".join(rule_cells))
+        if hours is not None:
+            hours.sqref = MultiCellRange(" ".join(hours_cells))
         if grid is FINANCE:
             r = HEADER_ROW + len(rows) + 2
             ws.cell(row=r, column=1, value=UNDERSPEND_LABEL).font = bold
             cell = set_text(ws.cell(row=r, column=2), content.underspend_explanation)
-            cell.fill, cell.protection = fill, Protection(locked=False)
+            cell.fill, cell.protection = fill, unlocked
         ws.column_dimensions["A"].width = 40
         for col in range(2, len(headers) + 1):
             ws.column_dimensions[chr(64 + col)].width = 18
