@@ -167,19 +167,21 @@ def test_national_demo_data_sizes_the_register_and_covers_every_force(tenant, is
 
     from dagster_project.demo import generator
 
-    monkeypatch.setattr(generator, "NATIONAL_AGREEMENTS", 90)   # the real 1,000 takes minutes; the sizing is the same
-    monkeypatch.setattr(generator, "NATIONAL_PROVIDERS", 30)
+    # The real 1,000 agreements and five years of police files take minutes; the sizing is the same.
+    monkeypatch.setattr(generator, "NATIONAL_AGREEMENTS", 45)
+    monkeypatch.setattr(generator, "NATIONAL_PROVIDERS", 15)
+    monkeypatch.setattr(national, "NATIONAL_YEARS", 2)
     out = isolated / "national_inbox"
     counts = generator.generate(tenant, out, scale=TINY, national_scale=True)
-    assert counts["police"] == 43 * 12 * national.NATIONAL_YEARS
+    assert counts["police"] == 43 * 12 * 2
     months = sorted(p.name for p in (out / "police").iterdir())
-    assert months[0] == "2020-04" and months[-1] == "2025-03" and len(months) == 60
+    assert months[0] == "2023-04" and months[-1] == "2025-03" and len(months) == 24
     book = load_workbook(out / "agreements" / "agreements_register.xlsx", read_only=True)
     agreements = book["Agreements"].max_row - 1
     providers = book["Providers"].max_row - 1
     # the tenant's share of the paid agreements, and its one influencing entry (no money, no returns)
-    assert agreements == generator.national_share(tenant, 90) + 1 == 31
-    assert providers <= generator.national_share(tenant, 30) == 10
+    assert agreements == generator.national_share(tenant, 45) + 1 == 16      # 45 shared by 3 tenants, + 1
+    assert providers <= generator.national_share(tenant, 15) == 5
 
 
 def test_a_check_verdict_is_repeated_only_while_its_inputs_are_unchanged(tenant):

@@ -76,7 +76,8 @@ def generate(tenant: Tenant, out: Path | None = None, seed: int = 0, scale: floa
     counts["provider_returns"] = len(returns.write_returns(tenant, [a for a in agreements if pays(a)], years,
                                                            staging / "provider_returns", rng("returns")))
     if national_scale:
-        counts["police"] = len(national.write_national_police(tenant, years[-1], staging / "police", seed, scale=scale))
+        counts["police"] = len(national.write_national_police(tenant, years[-1], staging / "police", seed,
+                                                              years=national.NATIONAL_YEARS, scale=scale))
     else:
         counts["police"] = len(police.write_police(tenant, years, staging / "police", rng("police"), scale))
     counts["success_measures"] = len(write_success_measures(tenant, years, staging / "success_measures",
