@@ -177,23 +177,32 @@ def ensure_manifest() -> Path:
     return DBT_PROJECT.manifest_path
 
 
+def dbt_on_copy(root: Path, args: list[str], as_of: dt.date | None = None) -> subprocess.CompletedProcess:
+    """Run a dbt command (``args``, e.g. ``["build"]``) on the warehouse at ``root/BUILDING_COPY``,
+    in ``root``'s project folder (:func:`tenant_project`) and from the kept parse (:func:`seed_parse`),
+    with its target folder at ``root/dbt_target``. dbt's output is captured and returned."""
+    project, target = tenant_project(root), root / "dbt_target"
+    vars_args = dbt_vars(None, as_of)
+    seed_parse(target, vars_args)
+    return subprocess.run([dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project),
+                           "--target-path", str(target), "--log-level-file", "info", *vars_args],
+                          capture_output=True, text=True, env=dbt_env(), cwd=project)
+
+
 def generate_docs(warehouse: Path, out_dir: Path) -> Path:
     """Build the dbt docs site as one static page that opens from disk (no server, no network).
 
     dbt opens its database for writing, and a published warehouse is only ever read, so the
-    catalogue is read from a copy that is thrown away afterwards."""
+    catalogue is read from a copy that is thrown away afterwards; its own target folder, too, as
+    dbt rewrites the manifest there."""
     with tempfile.TemporaryDirectory(prefix="pccw-docs-") as scratch:
-        copy = Path(scratch) / "warehouse.duckdb"
-        shutil.copyfile(warehouse, copy)
-        # Its own target folder: dbt rewrites the manifest there, which a refresh may be reading.
-        built = Path(scratch) / "target"
-        subprocess.run([dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir",
-                        str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR),
-                        "--target-path", str(built), *dbt_vars(copy)],
-                       check=True, env=dbt_env(), cwd=settings.DBT_DIR)
+        shutil.copyfile(warehouse, Path(scratch) / BUILDING_COPY)
+        done = dbt_on_copy(Path(scratch), ["docs", "generate", "--static", "--quiet"])
+        if done.returncode != 0:
+            raise RuntimeError(f"dbt docs generate failed: {done.stdout[-2000:]}")
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / "index.html"
-        shutil.copyfile(built / "static_index.html", target)
+        shutil.copyfile(Path(scratch) / "dbt_target" / "static_index.html", target)
     return target
 
 
@@ -203,13 +212,8 @@ def run_unit_tests(warehouse: Path, as_of: dt.date | None = None) -> dict[str, s
     status by its id; raises with dbt's output when dbt itself fails."""
     with tempfile.TemporaryDirectory(prefix="pccw-unit-") as scratch:
         shutil.copyfile(warehouse, Path(scratch) / BUILDING_COPY)
-        project, target = tenant_project(Path(scratch)), Path(scratch) / "target"
-        vars_args = dbt_vars(None, as_of)
-        seed_parse(target, vars_args)
-        done = subprocess.run([dbt_executable(), "test", "--select", "test_type:unit", "--project-dir",
-                               str(project), "--profiles-dir", str(project), "--target-path", str(target),
-                               *vars_args], capture_output=True, text=True, env=dbt_env(), cwd=project)
-        results = target / "run_results.json"
+        done = dbt_on_copy(Path(scratch), ["test", "--select", "test_type:unit"], as_of)
+        results = Path(scratch) / "dbt_target" / "run_results.json"
         if not results.exists():
             raise RuntimeError(f"dbt test did not run (exit {done.returncode}): {done.stdout[-2000:]}")
         return {r["unique_id"]: r["status"] for r in json.loads(results.read_text())["results"]

@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 
-from dagster_project import settings
-from dagster_project.dbt_project import dbt_env, dbt_executable, dbt_vars, ensure_manifest
+from dagster_project.dbt_project import BUILDING_COPY, dbt_on_copy
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant
 from dagster_project.warehouse import open_reader_at, open_writer_at
@@ -56,7 +54,7 @@ def build_as_of(tenant: Tenant, as_of: str) -> Path:
     building.mkdir(parents=True)
     # The writer makes the raw and meta schemas and every meta table (meta.dbt_results stays empty:
     # the rebuild's own dbt run records its results); the copies below replace the tables it made.
-    con = open_writer_at(building / "warehouse.duckdb")
+    con = open_writer_at(building / BUILDING_COPY)
     try:
         con.execute(f"attach '{paths.warehouse}' as current_state (read_only)")
         tables = con.execute("""select schema_name, table_name from duckdb_tables()
@@ -76,13 +74,10 @@ def build_as_of(tenant: Tenant, as_of: str) -> Path:
                 con.execute(f"create or replace table {schema}.{table} as {select}")
     finally:
         con.close()
-    ensure_manifest()
-    args = [dbt_executable(), "build", "--quiet", "--project-dir", str(settings.DBT_DIR),
-            "--profiles-dir", str(settings.DBT_DIR), "--target-path", str(building / "dbt_target"),
-            *dbt_vars(building / "warehouse.duckdb", tenant.as_of)]
-    done = subprocess.run(args, env=dbt_env(), cwd=settings.DBT_DIR,
-                          capture_output=True, text=True)
+    # The refresh's build (unit tests left out), on the copy, from the project's kept parse.
+    done = dbt_on_copy(building, ["build", "--quiet", "--exclude-resource-type", "unit_test"], tenant.as_of)
     if done.returncode != 0:
         raise RuntimeError(f"rebuilding the warehouse as of {load_id} failed:\n{done.stdout[-3000:]}")
+    (building / BUILDING_COPY).rename(building / "warehouse.duckdb")
     building.replace(folder)
     return target
