@@ -156,20 +156,6 @@ def test_a_run_arriving_during_anothers_build_waits_and_loses_nothing(demo_copy,
     reader.stdin.flush()
     assert int(reader.stdout.readline()) == rows_seen_by_reader
     reader.wait()
-
-    # A refresh that lands only police files re-renders the packs whose figures moved, and only those:
-    # the police republish a month of 2023-24-Q4 with three more violent crimes in it.
-    vru = out_dir(SLUG, "ho-vru", "2023-24-Q4") / "manifest.json"
-    moj = out_dir(SLUG, "moj-victims", "2023-24-H2") / "manifest.json"
-    before = {p: json.loads(p.read_text()) for p in (vru, moj)}
-    republish_with_more_violence(next((tenant.inbox / "police" / REPUBLISHED_MONTH).glob("*-street.csv")), 3)
-    police_only = run_refresh(SLUG, new_load_id(), log_level="WARNING")
-    assert police_only.success
-    after = {p: json.loads(p.read_text()) for p in (vru, moj)}
-    assert after[moj]["rendered_at"] == before[moj]["rendered_at"]          # MoJ figures do not use police data
-    assert after[vru]["inputs_digest"] != before[vru]["inputs_digest"]
-    changed = {c["id"] for c in after[vru]["changes"]}
-    assert changed and all(c.startswith("crime_context:") for c in changed)
     assert_every_pack_matches_the_warehouse(tenant)
     report = status(tenant)
     assert report.packs == [] and report.running is None
@@ -214,7 +200,19 @@ def test_kills_during_landing_dbt_and_rendering_leave_a_consistent_warehouse(dem
     assert stale[("ho-vru", "2024-25-Q1")] == "stale"
 
     # The next run records the dead runs, cleans up after them and renders what they left stale.
+    # It also lands police data, and re-renders the packs whose figures that moved, and only those:
+    # the police republish a month of 2023-24-Q4 (no ledger line above is in that quarter) with
+    # three more violent crimes in it.
+    vru_q4 = out_dir(SLUG, "ho-vru", "2023-24-Q4") / "manifest.json"
+    moj_h2 = out_dir(SLUG, "moj-victims", "2023-24-H2") / "manifest.json"
+    before = {p: json.loads(p.read_text()) for p in (vru_q4, moj_h2)}
+    republish_with_more_violence(next((tenant.inbox / "police" / REPUBLISHED_MONTH).glob("*-street.csv")), 3)
     assert run_refresh(SLUG, new_load_id(), log_level="WARNING").success
+    after = {p: json.loads(p.read_text()) for p in (vru_q4, moj_h2)}
+    assert after[moj_h2]["rendered_at"] == before[moj_h2]["rendered_at"]       # MoJ figures do not use police data
+    assert after[vru_q4]["inputs_digest"] != before[vru_q4]["inputs_digest"]
+    changed = {c["id"] for c in after[vru_q4]["changes"]}
+    assert changed and all(c.startswith("crime_context:") for c in changed)
     statuses = [r["status"] for r in run_history.runs(paths)]
     assert statuses[:4] == ["succeeded", "killed", "killed", "killed"]
     assert not (paths.root / "warehouse.working.duckdb").exists()
