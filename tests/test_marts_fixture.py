@@ -110,7 +110,7 @@ def build_inbox(tenant):
 
 @pytest.fixture(scope="module")
 def marts(module_tenants):
-    return build_office(build_inbox, packs=True)    # test_cover_says_reporting_date_and_load reads the job's pack
+    return build_office(build_inbox)
 
 
 
