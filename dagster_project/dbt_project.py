@@ -72,7 +72,7 @@ def dbt_vars(warehouse: Path | None, as_of: dt.date | None = None) -> list[str]:
     return ["--vars", json.dumps(values)]
 
 
-BUILDING_COPY = "warehouse.building.duckdb"
+BUILDING_COPY = settings.BUILDING_COPY
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 
 

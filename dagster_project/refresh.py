@@ -118,7 +118,7 @@ def building_copy(warehouse: Path) -> tuple[Path, tuple[int, int] | None]:
     The copy has every ``meta`` table the dbt sources read (views over them are built in the
     ``returns`` schema), even before the first successful build has written ``meta.build_state``:
     ``open_writer_at`` makes them."""
-    copy = warehouse.with_name(warehouse.stem + ".building.duckdb")
+    copy = warehouse.with_name(settings.BUILDING_COPY)
     based_on = copy_published(warehouse, copy)
     open_writer_at(copy).close()
     return copy, based_on

@@ -38,6 +38,11 @@ def reports_out() -> Path:
     return Path(os.environ.get("PCCW_REPORTS_OUT", REPORTS_DIR / "out"))
 
 
+# The copy of a tenant's warehouse that a refresh builds into, beside the warehouse (refresh.py); dbt's
+# profile names it by this relative path (dbt_project.tenant_project).
+BUILDING_COPY = "warehouse.building.duckdb"
+
+
 @dataclass(frozen=True)
 class TenantPaths:
     """Run-time folders of one tenant."""

@@ -44,7 +44,7 @@ import duckdb
 from dagster_project.errors import Busy, NoWarehouse, PccwError
 from dagster_project.load_ids import new_load_id
 from dagster_project.meta import ensure_meta
-from dagster_project.settings import TenantPaths
+from dagster_project.settings import BUILDING_COPY, TenantPaths
 
 # Every connection's settings: no progress bar on a terminal or in a log.
 SETTINGS = ("set enable_progress_bar = false",)
@@ -300,7 +300,7 @@ def _release(handle) -> None:
 def _clear_leftovers(paths: TenantPaths) -> None:
     """Under the lock, copies left behind are from a run that died: remove them. (That run's record
     is closed by whoever records runs, from ``WriteSession.previous``.)"""
-    for name in ("warehouse.working.duckdb", "warehouse.building.duckdb"):
+    for name in ("warehouse.working.duckdb", BUILDING_COPY):
         discard(paths.root / name)
 
 
