@@ -15,7 +15,7 @@ from dagster import (AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetC
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from dagster_project.dbt_project import (BUILDING_COPY, DBT_PROJECT, dbt_vars, ensure_manifest,
+from dagster_project.dbt_project import (BUILDING_COPY, DBT_PROJECT, FILE_LOG_ARGS, dbt_vars, ensure_manifest,
                                          seed_parse, tenant_dbt, tenant_project)
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family, raw_row_counts
@@ -112,8 +112,7 @@ def warehouse_models_asset(partitions: PartitionsDefinition):
         project = tenant_project(session.paths.root)
         assert copy == project.parent / BUILDING_COPY, copy     # the path the project's profile names
         build_vars = dbt_vars(None, as_of)
-        # dbt.log at info, not debug: writing every SQL statement to it cost ~10 % of the build's CPU.
-        args = ["build", *build_vars, *plan.dbt_args(), "--log-level-file", "info"]
+        args = ["build", *build_vars, *plan.dbt_args(), *FILE_LOG_ARGS]
         checked = set()
         try:
             # dbt starts from the project's parse kept for these vars (see seed_parse).

@@ -32,12 +32,11 @@ class BuildPlan:
         """Extra dbt arguments. dagster-dbt always selects every node of the asset (a runtime --select
         would be overridden), so a partial build is expressed as an --exclude of everything that is
         not downstream of the changed sources."""
-        # dbt's unit tests test the models' SQL, not the data, so they run in the test suite
-        # (dbt_project.run_unit_tests), not in every refresh: dbt advises leaving them out of production.
+        from dagster_project.dbt_project import DATA_BUILD_ARGS
+
         if self.mode != "changed":
-            return ["--exclude-resource-type", "unit_test"]
-        names = [*unaffected_nodes(self.selectors), "resource_type:unit_test", "resource_type:seed"]
-        return ["--exclude", " ".join(names)]
+            return DATA_BUILD_ARGS
+        return [*DATA_BUILD_ARGS, "--exclude", " ".join([*unaffected_nodes(self.selectors), "resource_type:seed"])]
 
 
 def unaffected_nodes(selectors: tuple[str, ...]) -> list[str]:

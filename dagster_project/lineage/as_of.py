@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.dbt_project import BUILDING_COPY, dbt_on_copy
+from dagster_project.dbt_project import BUILDING_COPY, DATA_BUILD_ARGS, dbt_on_copy
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant
 from dagster_project.warehouse import open_reader_at, open_writer_at
@@ -74,8 +74,7 @@ def build_as_of(tenant: Tenant, as_of: str) -> Path:
                 con.execute(f"create or replace table {schema}.{table} as {select}")
     finally:
         con.close()
-    # The refresh's build (unit tests left out), on the copy, from the project's kept parse.
-    done = dbt_on_copy(building, ["build", "--quiet", "--exclude-resource-type", "unit_test"], tenant.as_of)
+    done = dbt_on_copy(building, ["build", "--quiet", *DATA_BUILD_ARGS], tenant.as_of)
     if done.returncode != 0:
         raise RuntimeError(f"rebuilding the warehouse as of {load_id} failed:\n{done.stdout[-3000:]}")
     (building / BUILDING_COPY).rename(building / "warehouse.duckdb")
