@@ -18,7 +18,7 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from dagster_project.dbt_project import (BUILDING_COPY, DBT_PROJECT, FILE_LOG_ARGS, dbt_vars, ensure_manifest,
                                          seed_parse, tenant_dbt, tenant_project)
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
-from dagster_project.extract.ingest import ingest_family, raw_row_counts
+from dagster_project.extract.ingest import ingest_family
 from dagster_project.refresh import building_copy, fingerprint_for, plan_build, publish, returns_models_in_order
 from dagster_project.resources import TenantResource
 from dagster_project.warehouse import discard
@@ -48,7 +48,6 @@ def landing_asset(family: Family, partitions: PartitionsDefinition):
             context.log.info(f"skipped, already landed: {shown}{more}")
         for name, reason in report.quarantined:
             context.log.error(f"quarantined: {reason}")
-        counts = raw_row_counts(t)
         for table in family.tables:
             yield MaterializeResult(
                 asset_key=AssetKey(["raw", table]),
@@ -59,7 +58,7 @@ def landing_asset(family: Family, partitions: PartitionsDefinition):
                     "files_skipped": len(report.skipped),
                     "files_quarantined": len(report.quarantined),
                     "rows_loaded_now": report.rows,
-                    "rows_in_table": counts.get(table, 0),
+                    "rows_in_table": report.table_rows[table],
                     "quarantine_reasons": MetadataValue.md(
                         "\n".join(f"- {reason}" for _, reason in report.quarantined) or "none"),
                 },

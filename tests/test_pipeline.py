@@ -66,6 +66,9 @@ def test_west_yorkshire_end_to_end_and_idempotent(demo_offices, demo_copy):
         if table not in NOT_IN_DEMO:
             assert counts[table] > 0, f"raw.{table} is empty"
     assert {t: counts[t] for t in rows_in_inbox(tenant)} == rows_in_inbox(tenant)
+    in_table = {e.asset_key.path[1]: e.materialization.metadata["rows_in_table"].value
+                for e in first.get_asset_materialization_events() if "rows_in_table" in e.materialization.metadata}
+    assert in_table == {t: counts[t] for t in RAW_TABLES}
     assert all(n > 0 for n in mart_counts("west_yorkshire").values())
     con = duckdb.connect(str(TenantPaths.for_tenant("west_yorkshire").warehouse), read_only=True)
     try:

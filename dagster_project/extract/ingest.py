@@ -5,7 +5,7 @@ import logging
 
 from dagster_project.extract.families import FAMILIES, Family
 from dagster_project import warehouse
-from dagster_project.extract.landing import LoadReport, ensure_raw_table, ingest_files
+from dagster_project.extract.landing import LoadReport, ensure_raw_table, ingest_files, raw_columns
 from dagster_project.tenants import Tenant
 
 log = logging.getLogger(__name__)
@@ -13,9 +13,10 @@ log = logging.getLogger(__name__)
 
 def ensure_raw_tables(con, families: tuple[Family, ...] = FAMILIES) -> None:
     """Every raw table exists (empty if no file has come yet), so dbt sources always resolve."""
+    have = raw_columns(con)
     for family in families:
         for table, columns in family.tables.items():
-            ensure_raw_table(con, table, columns)
+            ensure_raw_table(con, table, columns, have.get(table, set()))
 
 
 def ingest_family(tenant: Tenant, family: Family, load_id: str) -> LoadReport:
@@ -32,6 +33,7 @@ def ingest_family(tenant: Tenant, family: Family, load_id: str) -> LoadReport:
                                   screen.load if screen else family.loader, load_id,
                                   move_bad_files=family.name != "tenant_config", screen=screen,
                                   batch_loader=family.batch_loader)
+            report.table_rows = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in family.tables}
         finally:
             con.close()
     log.info(report.summary())

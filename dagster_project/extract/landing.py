@@ -72,6 +72,7 @@ class LoadReport:
     rejected_returns: list[tuple[str, str]] = field(default_factory=list)  # (file, summary): feedback sent
     warned: list[tuple[str, str]] = field(default_factory=list)            # loaded, with warnings
     batched: int = 0   # files of ``landed`` that came in a batch rather than alone
+    table_rows: dict[str, int] = field(default_factory=dict)   # rows in each of the family's raw tables after
 
     @property
     def rows(self) -> int:
@@ -152,11 +153,24 @@ def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: list, chunk: 
         con.execute(f"{insert} values {placeholders}", [value for row in part for value in row])
 
 
-def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str]) -> None:
+def raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The columns of each ``raw`` table, by table name."""
+    found: dict[str, set[str]] = {}
+    for table, column in con.execute(
+            "select table_name, column_name from duckdb_columns() where schema_name = 'raw'").fetchall():
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str],
+                     have: set[str] | None = None) -> None:
     """Create ``raw.<table>``: the given text columns plus the provenance columns. A column a newer
     layout adds is added to an existing table (empty for the rows landed before), so an upgrade
-    never drops what was landed."""
+    never drops what was landed. ``have``: the table's columns, when the caller knows them (a table
+    that has them all is left alone, without a statement)."""
     columns = list(columns)
+    if have is not None and set(columns) <= have:
+        return
     cols = ", ".join(f'"{c}" varchar' for c in columns)
     con.execute(f"""create table if not exists raw.{table} ({cols},
         _source_file varchar not null, _source_sha256 varchar not null, _source_locator varchar not null,
