@@ -18,7 +18,7 @@ from dagster_project.extract.police import STREET
 from dagster_project.meta import ensure_meta
 from dagster_project.periods import FinancialYear
 from dagster_project.settings import TenantPaths
-from dagster_project.warehouse import writing
+from dagster_project.warehouse import open_reader_at, writing
 from tests.test_landing import query
 
 TINY = 0.0005   # every force file at its floor of 20 rows, a few more for the big forces
@@ -194,24 +194,32 @@ def test_a_check_verdict_is_repeated_only_while_its_inputs_are_unchanged(tenant)
     with writing(tenant.slug) as session:
         session.connect().close()
     suite, other = load_suites("provider_return_")[:2]
-    key = checks.inputs_key(paths.warehouse, suite)
-    assert key != checks.inputs_key(paths.warehouse, other)          # each suite its own key
-    assert checks.recorded_verdict(paths.warehouse, suite.name, key) is None
+
+    def on_warehouse(ask, *args):
+        con = open_reader_at(paths.warehouse)
+        try:
+            return ask(con, *args)
+        finally:
+            con.close()
+
+    key = on_warehouse(checks.inputs_key, suite)
+    assert key != on_warehouse(checks.inputs_key, other)      # each suite its own key
+    assert on_warehouse(checks.recorded_verdict, suite.name, key) is None
     verdict = {"passed": False, "failures": 2, "critical_failures": 1, "returns_checked": 5, "examples": "- x"}
     checks.record_verdict(tenant.slug, suite.name, key, verdict)
-    assert checks.recorded_verdict(paths.warehouse, suite.name, key) == verdict
+    assert on_warehouse(checks.recorded_verdict, suite.name, key) == verdict
     # A new return lands: the key changes, so the recorded verdict no longer answers.
     with writing(tenant.slug) as session:
         con = session.connect()
         con.execute("insert into meta.landed_files values ('abc', 'provider_returns', 'r.xlsx', 'x', 1, 1, 'L1', ?)",
                     [dt.datetime(2025, 1, 1)])
         con.close()
-    changed = checks.inputs_key(paths.warehouse, suite)
-    assert changed != key and checks.recorded_verdict(paths.warehouse, suite.name, changed) is None
+    changed = on_warehouse(checks.inputs_key, suite)
+    assert changed != key and on_warehouse(checks.recorded_verdict, suite.name, changed) is None
     # A file of another family does not touch the returns' checks.
     with writing(tenant.slug) as session:
         con = session.connect()
         con.execute("insert into meta.landed_files values ('def', 'police', 'p.csv', 'x', 1, 1, 'L1', ?)",
                     [dt.datetime(2025, 1, 1)])
         con.close()
-    assert checks.inputs_key(paths.warehouse, suite) == changed
+    assert on_warehouse(checks.inputs_key, suite) == changed

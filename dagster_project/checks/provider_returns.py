@@ -25,44 +25,32 @@ from dagster_project.returns import frames as fr
 RETURN_CELLS = AssetKey(["raw", TABLE])
 
 
-def read_cells(warehouse) -> list[tuple]:
-    """Every landed provider-return cell in the warehouse file: (file, sheet, cell, group, row, column, value)."""
-    con = open_reader_at(warehouse)
-    try:
-        return con.execute(f"""select _source_file, sheet, cell, row_group, row_label, column_label, value
-                               from raw.{TABLE}""").fetchall()
-    finally:
-        con.close()
+def read_cells(con) -> list[tuple]:
+    """Every landed provider-return cell: (file, sheet, cell, group, row, column, value)."""
+    return con.execute(f"""select _source_file, sheet, cell, row_group, row_label, column_label, value
+                           from raw.{TABLE}""").fetchall()
 
 
 CODE = [Path(fr.__file__), Path(__file__), Path(__file__).with_name("suites.py")]
 
 
-def inputs_key(warehouse, suite: Suite) -> str:
+def inputs_key(con, suite: Suite) -> str:
     """What the verdict depends on: the suite, the frame code, the landed returns and register."""
     digest = hashlib.sha256(json.dumps(suite.document, sort_keys=True).encode())
     for path in CODE:
         digest.update(path.read_bytes())
-    con = open_reader_at(warehouse)
-    try:
-        for (sha,) in con.execute("""select sha256 from meta.landed_files
-                                     where family in ('provider_returns', 'agreements') order by sha256""").fetchall():
-            digest.update(sha.encode())
-    finally:
-        con.close()
+    for (sha,) in con.execute("""select sha256 from meta.landed_files
+                                 where family in ('provider_returns', 'agreements') order by sha256""").fetchall():
+        digest.update(sha.encode())
     return digest.hexdigest()
 
 
-def recorded_verdict(warehouse, name: str, key: str) -> dict | None:
+def recorded_verdict(con, name: str, key: str) -> dict | None:
     """The verdict recorded for the check on these inputs, or None (also in a warehouse from before the table)."""
-    con = open_reader_at(warehouse)
-    try:
-        exists = con.execute("""select 1 from duckdb_tables()
-                                where schema_name = 'meta' and table_name = 'asset_check_verdicts'""").fetchone()
-        row = exists and con.execute("""select verdict from meta.asset_check_verdicts
-                                        where check_name = ? and inputs_key = ?""", [name, key]).fetchone()
-    finally:
-        con.close()
+    exists = con.execute("""select 1 from duckdb_tables()
+                            where schema_name = 'meta' and table_name = 'asset_check_verdicts'""").fetchone()
+    row = exists and con.execute("""select verdict from meta.asset_check_verdicts
+                                    where check_name = ? and inputs_key = ?""", [name, key]).fetchone()
     return json.loads(row[0]) if row else None
 
 
@@ -80,8 +68,9 @@ def _record(con, name: str, key: str, verdict: dict) -> None:
         con.close()
 
 
-def judge(suite: Suite, warehouse) -> dict:
-    cells = fr.cells_frame(read_cells(warehouse))
+def judge(suite: Suite, cell_rows: list[tuple]) -> dict:
+    """Run the suite over the landed cells (``read_cells``) and say what it found."""
+    cells = fr.cells_frame(cell_rows)
     failures = run_suite(suite, fr.BUILDERS[suite.frame](cells, suite.parameters))
     critical = [f for f in failures if f.severity == "critical"]
     examples = "\n".join(f"- {f.row['file']} {f.row['sheet']}!{f.row['cell']}: {f.rule}" for f in failures[:20])
@@ -95,12 +84,16 @@ def suite_check(suite: Suite, partitions: PartitionsDefinition):
     def _check(context: AssetCheckExecutionContext, tenant: TenantResource) -> AssetCheckResult:
         slug = tenant.slug(context)
         # Inside a run the returns just landed are in the run's working copy, not yet published.
-        warehouse = current(slug)
-        key = inputs_key(warehouse, suite)
-        verdict = recorded_verdict(warehouse, suite.name, key)
+        con = open_reader_at(current(slug))
+        try:
+            key = inputs_key(con, suite)
+            verdict = recorded_verdict(con, suite.name, key)
+            cell_rows = read_cells(con) if verdict is None else None
+        finally:
+            con.close()
         repeated = verdict is not None
         if verdict is None:
-            verdict = judge(suite, warehouse)
+            verdict = judge(suite, cell_rows)
             record_verdict(slug, suite.name, key, verdict)
         return AssetCheckResult(
             passed=verdict["passed"],
