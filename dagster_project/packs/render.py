@@ -98,6 +98,25 @@ def lineage_id(section: str, key: tuple[str, ...], row: dict, field_name: str) -
     return f"{section}:{row_key(key, row)}:{field_name}"
 
 
+@dataclass
+class PackRead:
+    """What a pack would show, read from the warehouse in one go: the gate's verdict, the rows of each
+    section, the reconciliation, and the landed files the build holds (with when the latest landed)."""
+    gate: gate_mod.Gate
+    sections: list[SectionData]
+    reconciliation: list[dict]
+    inputs: list[tuple]
+    data_as_of: object
+
+
+def read_pack(con: duckdb.DuckDBPyConnection, spec: PackSpec, period: str) -> PackRead:
+    """Everything a pack for ``period`` shows, from one connection."""
+    inputs, data_as_of = built_inputs(con)
+    return PackRead(gate_mod.evaluate(con, spec, period),
+                    [SectionData(s, section_rows(con, s, period)) for s in spec.sections],
+                    fetch(con, spec.reconciliation_model, period, spec.reconciliation_key), inputs, data_as_of)
+
+
 def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | None = None,
                 out: Path | None = None, as_of: str | None = None, draft: bool = False) -> Path:
     """Render one pack. ``as_of`` (a load id or a date) renders it from the warehouse as it stood then.
@@ -118,22 +137,26 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         warehouse_file = warehouse.current(tenant.slug)
         con = warehouse.open_reader(tenant.slug)
     try:
-        gate = gate_mod.evaluate(con, spec, period)
-        if not gate.passed and not override_reason:
-            raise PackBlocked(pack, period, gate.failures)
-        sections = [SectionData(s, section_rows(con, s, period)) for s in spec.sections]
-        reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
-        inputs, data_as_of = built_inputs(con)
+        read = read_pack(con, spec, period)
     finally:
         con.close()
-    digest = inputs_digest(spec, sections, reconciliation, gate, override_reason if not gate.passed else None)
+    return _render(tenant, spec, period, read, warehouse_file, override_reason, out, as_of, draft)
+
+
+def _render(tenant: Tenant, spec: PackSpec, period: str, read: PackRead, warehouse_file: Path,
+            override_reason: str | None = None, out: Path | None = None, as_of: str | None = None,
+            draft: bool = False) -> Path:
+    gate, sections = read.gate, read.sections
+    if not gate.passed and not override_reason:
+        raise PackBlocked(spec.pack, period, gate.failures)
+    digest = inputs_digest(spec, sections, read.reconciliation, gate, override_reason if not gate.passed else None)
     for data in sections:
         data.totals = section_totals(data.section, data.rows)
         data.warnings = section_warnings(data.section, data.rows, lambda row, key=data.section.key: row_key(key, row))
-    folder = out or out_dir(tenant.slug, pack, period).with_name(period + ("_draft" if draft else ""))
+    folder = out or out_dir(tenant.slug, spec.pack, period).with_name(period + ("_draft" if draft else ""))
     with _pack_lock(folder):
-        return _render_into(folder, tenant, spec, pack, period, sections, reconciliation, gate, override_reason,
-                            inputs, data_as_of, digest, warehouse_file, as_of, draft)
+        return _render_into(folder, tenant, spec, spec.pack, period, sections, read.reconciliation, gate,
+                            override_reason, read.inputs, read.data_as_of, digest, warehouse_file, as_of, draft)
 
 
 @contextlib.contextmanager
@@ -230,33 +253,42 @@ def pack_state(tenant: Tenant, pack: str, period: str) -> tuple[str, str]:
     """Whether the rendered pack shows what the warehouse holds now: ``current``, ``stale`` (with
     why), ``missing`` or ``blocked``. Asks the same questions :func:`render_pack` does, renders nothing."""
     spec = spec_for(pack, period)
-    folder = out_dir(tenant.slug, pack, period)
-    manifest = read_manifest(folder)
     con = warehouse.open_reader(tenant.slug)
     try:
-        gate = gate_mod.evaluate(con, spec, period)
-        sections = [SectionData(s, section_rows(con, s, period)) for s in spec.sections]
-        reconciliation = fetch(con, spec.reconciliation_model, period, spec.reconciliation_key)
+        read = read_pack(con, spec, period)
     finally:
         con.close()
-    if not gate.passed and not (manifest and manifest.get("override_reason")):
-        why = "; ".join(gate.failures[:2])
+    return _state(tenant, spec, period, read)
+
+
+def _state(tenant: Tenant, spec: PackSpec, period: str, read: PackRead) -> tuple[str, str]:
+    manifest = read_manifest(out_dir(tenant.slug, spec.pack, period))
+    if not read.gate.passed and not (manifest and manifest.get("override_reason")):
+        why = "; ".join(read.gate.failures[:2])
         return ("blocked", f"a blocking check fails ({why})" + (", and the rendered pack is older than the data"
                                                                 if manifest else ""))
     if manifest is None:
         return "missing", "not rendered yet"
-    digest = inputs_digest(spec, sections, reconciliation, gate, manifest.get("override_reason"))
+    digest = inputs_digest(spec, read.sections, read.reconciliation, read.gate, manifest.get("override_reason"))
     if manifest.get("inputs_digest") != digest:
         return "stale", f"rendered {manifest.get('rendered_at')}; its figures, checks or template changed since"
     return "current", f"rendered {manifest.get('rendered_at')}"
 
 
 def render_if_changed(tenant: Tenant, pack: str, period: str) -> Path | None:
-    """Render the pack when what it would show differs from its rendering (or there is none); else None."""
-    state, _ = pack_state(tenant, pack, period)
+    """Render the pack when what it would show differs from its rendering (or there is none); else None.
+    What it shows is read once, for the question and the rendering."""
+    spec = spec_for(pack, period)
+    warehouse_file = warehouse.current(tenant.slug)
+    con = warehouse.open_reader(tenant.slug)
+    try:
+        read = read_pack(con, spec, period)
+    finally:
+        con.close()
+    state, _ = _state(tenant, spec, period, read)
     if state == "current":
         return None
-    return render_pack(tenant, pack, period)
+    return _render(tenant, spec, period, read, warehouse_file)
 
 
 RENDERER_FILES = (Path(__file__), Path(__file__).with_name("charts.py"), Path(__file__).with_name("formulas.py"),
