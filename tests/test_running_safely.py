@@ -25,7 +25,7 @@ from dagster_project.packs.render import out_dir, pack_state
 from dagster_project.pipeline import run_refresh
 from dagster_project.settings import TenantPaths
 from dagster_project.status import format_status, status
-from tests.conftest import REPO
+from tests.conftest import REPO, dbt_materialized
 
 SLUG = "west_yorkshire"
 LEDGER_HEADER = ("Transaction ID,Posting Date,Period,Cost Centre,Account,Supplier,Agreement Ref,Journal Type,"
@@ -189,6 +189,12 @@ def test_kills_during_landing_dbt_and_rendering_leave_a_consistent_warehouse(dem
     assert status(tenant).last_run["status"] == "ended without recording its end (killed or crashed)"
 
     # Killed while writing a pack: the previous rendering stays whole, and status says it is stale.
+    # The run also lands police data: the police republish a month of 2023-24-Q4 (no ledger line
+    # here is in that quarter) with three more violent crimes in it.
+    vru_q4 = out_dir(SLUG, "ho-vru", "2023-24-Q4") / "manifest.json"
+    moj_h2 = out_dir(SLUG, "moj-victims", "2023-24-H2") / "manifest.json"
+    before = {p: json.loads(p.read_text()) for p in (vru_q4, moj_h2)}
+    republish_with_more_violence(next((tenant.inbox / "police" / REPUBLISHED_MONTH).glob("*-street.csv")), 3)
     late_invoice(tenant, "gl_late_2.csv", "GL88888882", "250.00")
     run = start_run(isolated)
     wait_until(lambda: list(vru_folder.parent.glob(f".{vru_folder.name}.rendering-*")), run, "the VRU pack rendering")
@@ -199,15 +205,11 @@ def test_kills_during_landing_dbt_and_rendering_leave_a_consistent_warehouse(dem
     stale = {(pack, period): state for pack, period, state, _ in status(tenant).packs}
     assert stale[("ho-vru", "2024-25-Q1")] == "stale"
 
-    # The next run records the dead runs, cleans up after them and renders what they left stale.
-    # It also lands police data, and re-renders the packs whose figures that moved, and only those:
-    # the police republish a month of 2023-24-Q4 (no ledger line above is in that quarter) with
-    # three more violent crimes in it.
-    vru_q4 = out_dir(SLUG, "ho-vru", "2023-24-Q4") / "manifest.json"
-    moj_h2 = out_dir(SLUG, "moj-victims", "2023-24-H2") / "manifest.json"
-    before = {p: json.loads(p.read_text()) for p in (vru_q4, moj_h2)}
-    republish_with_more_violence(next((tenant.inbox / "police" / REPUBLISHED_MONTH).glob("*-street.csv")), 3)
-    assert run_refresh(SLUG, new_load_id(), log_level="WARNING").success
+    # The next run records the dead runs, cleans up after them and renders what they left stale:
+    # the packs whose figures the ledger and police data moved, and only those (it has nothing to
+    # build: the killed run's build was published before it rendered).
+    result = run_refresh(SLUG, new_load_id(), log_level="WARNING")
+    assert result.success and dbt_materialized(result) == set()
     after = {p: json.loads(p.read_text()) for p in (vru_q4, moj_h2)}
     assert after[moj_h2]["rendered_at"] == before[moj_h2]["rendered_at"]       # MoJ figures do not use police data
     assert after[vru_q4]["inputs_digest"] != before[vru_q4]["inputs_digest"]
