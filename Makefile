@@ -31,7 +31,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml $(BIN)/uv
 DBT_FILES := $(shell find dbt -path dbt/target -prune -o -path dbt/logs -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
 dbt/target/manifest.json: $(BIN)/.installed $(DBT_FILES)
-	$(BIN)/pccw dbt-parse
+	$(BIN)/pccw dbt-parse --tenant $(TENANT)
 
 $(BIN)/.test-installed: $(BIN)/.installed requirements-test.lock
 	$(UV) -r requirements-test.lock

@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "status", cmd_status, "the last run, failing checks, overdue returns and stale sources "
                                         "(exit 3 when something needs attention)", tenant, output)
     _command(sub, "tenants", cmd_tenants, "list the configured tenants (exit 2 if a tenant.yml cannot be used)")
-    _command(sub, "dbt-parse", cmd_dbt_parse, "prepare the dbt manifest (offline)")
+    _command(sub, "dbt-parse", cmd_dbt_parse, "prepare the dbt manifest (offline), and the parse the tenant's "
+                                              "refreshes start from", tenant)
     return parser
 
 
@@ -232,9 +233,9 @@ def cmd_tenants(args) -> int:
 
 
 def cmd_dbt_parse(args) -> int:
-    """Prepare the dbt manifest (offline)."""
+    """Prepare the dbt manifest (offline), with the parse the tenant's refreshes start from."""
     from dagster_project.dbt_project import parse_manifest
-    print(f"dbt manifest: {parse_manifest()}")
+    print(f"dbt manifest: {parse_manifest(load_tenant(args.tenant).as_of)}")
     return EXIT_OK
 
 
@@ -408,7 +409,7 @@ def cmd_docs(args) -> int:
     tenant = load_tenant(args.tenant)
     _require_warehouse(tenant.slug)
     paths = TenantPaths.for_tenant(tenant.slug)
-    page = generate_docs(paths.warehouse, paths.root / "docs")
+    page = generate_docs(paths.warehouse, paths.root / "docs", tenant.as_of)
     print(f"dbt docs for {tenant.name}: {page} (opens from disk)")
     return EXIT_OK
 

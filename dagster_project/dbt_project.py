@@ -5,6 +5,7 @@ never at import of the definitions, which therefore load without running dbt.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -113,6 +114,30 @@ def _kept_parse(vars_args: list[str]) -> Path:
     return DBT_PROJECT.manifest_path.parent / "parses" / f"{key}.msgpack"
 
 
+@contextlib.contextmanager
+def _parsing():
+    """One ``dbt parse`` at a time in this checkout (test workers, the UI and a run may all ask)."""
+    folder = DBT_PROJECT.manifest_path.parent / "parses"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder
+
+
+def _parse(folder: Path, vars_args: list[str], manifest_to: Path | None = None) -> None:
+    """``dbt parse`` in the kept parses' project folder (:func:`tenant_project`), into a scratch target
+    folder; its partial-parse file is kept for these vars, and its manifest moved to ``manifest_to``.
+    Each file is moved in whole, as another process may be reading the one it replaces."""
+    project = tenant_project(folder)
+    with tempfile.TemporaryDirectory(prefix=".parse-", dir=folder) as scratch:
+        subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(project),
+                        "--profiles-dir", str(project), "--target-path", scratch, *vars_args],
+                       check=True, env=dbt_env(), cwd=project)
+        os.replace(Path(scratch) / "partial_parse.msgpack", _kept_parse(vars_args))
+        if manifest_to:
+            os.replace(Path(scratch) / "manifest.json", manifest_to)
+
+
 def seed_parse(target: Path, vars_args: list[str]) -> None:
     """Start a tenant's dbt run from the parse of the project kept for these vars (dbt checks it
     against the project's files and parses again only what changed).
@@ -122,16 +147,9 @@ def seed_parse(target: Path, vars_args: list[str]) -> None:
     every run: dbt reads seed files from the folder named in the parse that first read them, so a
     parse made in one tenant's folder would break every later run once that folder is gone."""
     kept = _kept_parse(vars_args)
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    with open(kept.parent / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _parsing() as folder:
         if not kept.exists() or kept.stat().st_mtime < _project_changed_at():
-            project = tenant_project(kept.parent)
-            with tempfile.TemporaryDirectory(prefix=".parse-", dir=kept.parent) as scratch:
-                subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(project),
-                                "--profiles-dir", str(project), "--target-path", scratch, *vars_args],
-                               check=True, env=dbt_env(), cwd=project)
-                os.replace(Path(scratch) / "partial_parse.msgpack", kept)
+            _parse(folder, vars_args)
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(kept, target / "partial_parse.msgpack")
 
@@ -141,23 +159,13 @@ def tenant_dbt(dbt: DbtCliResource, project: Path) -> DbtCli:
     return DbtCli(project_dir=str(project), profiles_dir=str(project), dbt_executable=dbt.dbt_executable)
 
 
-def parse_manifest() -> Path:
+def parse_manifest(as_of: dt.date | None = None) -> Path:
     """Run ``dbt parse`` (offline) and return the manifest's path.
 
-    dbt writes its manifest in place, and another process (a test worker, the UI) may be reading
-    it: so the parse runs in a scratch target folder, under a lock, and its manifest and
-    partial-parse file are moved into ``dbt/target`` whole."""
-    target = DBT_PROJECT.manifest_path.parent
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        with tempfile.TemporaryDirectory(prefix=".parse-", dir=target) as scratch:
-            subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(settings.DBT_DIR),
-                            "--profiles-dir", str(settings.DBT_DIR), "--target-path", scratch],
-                           check=True, env=dbt_env(), cwd=settings.DBT_DIR)
-            for name in ("partial_parse.msgpack", "manifest.json"):   # the manifest last: it marks done
-                if (Path(scratch) / name).exists():
-                    os.replace(Path(scratch) / name, target / name)
+    The parse is the one a refresh with reporting date ``as_of`` starts from (:func:`seed_parse`), so a
+    fresh checkout parses the project once, for the manifest and the first refresh together."""
+    with _parsing() as folder:
+        _parse(folder, dbt_vars(None, as_of), manifest_to=DBT_PROJECT.manifest_path)
     return DBT_PROJECT.manifest_path
 
 
@@ -194,15 +202,17 @@ def dbt_on_copy(root: Path, args: list[str], as_of: dt.date | None = None) -> su
                           capture_output=True, text=True, env=dbt_env(), cwd=project)
 
 
-def generate_docs(warehouse: Path, out_dir: Path) -> Path:
+def generate_docs(warehouse: Path, out_dir: Path, as_of: dt.date | None = None) -> Path:
     """Build the dbt docs site as one static page that opens from disk (no server, no network).
+    ``as_of``: the tenant's reporting date, as its refreshes pass it (so the docs show the SQL they
+    ran, and start from the same kept parse).
 
     dbt opens its database for writing, and a published warehouse is only ever read, so the
     catalogue is read from a copy that is thrown away afterwards; its own target folder, too, as
     dbt rewrites the manifest there."""
     with tempfile.TemporaryDirectory(prefix="pccw-docs-") as scratch:
         shutil.copyfile(warehouse, Path(scratch) / BUILDING_COPY)
-        done = dbt_on_copy(Path(scratch), ["docs", "generate", "--static", "--quiet"])
+        done = dbt_on_copy(Path(scratch), ["docs", "generate", "--static", "--quiet"], as_of)
         if done.returncode != 0:
             raise RuntimeError(f"dbt docs generate failed: {done.stdout[-2000:]}")
         out_dir.mkdir(parents=True, exist_ok=True)
