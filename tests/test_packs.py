@@ -189,14 +189,12 @@ def test_a_figure_that_does_not_add_up_fails_its_dbt_test_and_blocks_the_pack(bu
     """The contributions test runs in every dbt build: an rpt_ column that no longer equals the sum
     of its contributions fails it, and the gate refuses the pack like any other failed check."""
     import shutil
-    import subprocess
 
-    from dagster_project import settings
-    from dagster_project.dbt_project import dbt_env, dbt_executable, dbt_vars
+    from dagster_project.dbt_project import BUILDING_COPY, dbt_on_copy
     from dagster_project.packs.gate import evaluate
     from dagster_project.packs.spec import spec_for
 
-    copy = tmp_path / "warehouse.duckdb"
+    copy = tmp_path / BUILDING_COPY
     shutil.copyfile(TenantPaths.for_tenant("west_yorkshire").warehouse, copy)
     con = duckdb.connect(str(copy))
     try:       # one victim too many, as a wrong edit to the model's SQL would make it
@@ -204,9 +202,8 @@ def test_a_figure_that_does_not_add_up_fails_its_dbt_test_and_blocks_the_pack(bu
                        select * replace (improved + 1 as improved) from returns.rpt_moj_victims__outcomes""")
     finally:
         con.close()
-    run = subprocess.run([dbt_executable(), "test", "--select", "rpt_moj_victims__outcomes", "--project-dir",
-                          str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR), *dbt_vars(copy)],
-                         env=dbt_env(), cwd=settings.DBT_DIR, capture_output=True, text=True)
+    # As a refresh runs dbt: in a tenant's project folder, from the kept parse of its vars.
+    run = dbt_on_copy(tmp_path, ["test", "--select", "rpt_moj_victims__outcomes"], load_tenant("west_yorkshire").as_of)
     assert run.returncode != 0 and "figures_add_up_rpt_moj_victims__outcomes" in run.stdout
     con = duckdb.connect(str(copy), read_only=True)
     try:
