@@ -240,6 +240,8 @@ def test_docs_site_builds_offline(marts, tmp_path):
     page = generate_docs(marts, tmp_path / "docs", load_tenant("west_yorkshire").as_of)   # the refresh's parse
     html = page.read_text(encoding="utf-8")
     assert "spend_by_priority" in html and "reconciles to the ledger to the penny" in html
+    # Its overview page says what the warehouse holds (dbt/models/overview.md), not dbt's default.
+    assert "# The commissioning warehouse" in html and "Where the figures come from" in html
     # The shared manifest, which a refresh in another process may be reading, is left alone.
     after = DBT_PROJECT.manifest_path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
