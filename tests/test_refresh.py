@@ -105,6 +105,7 @@ def test_later_data_rebuilds_only_what_it_changed_and_a_past_pack_rerenders_iden
     wb["Cover"]["B9"] = "2025-05-01"
     wb["Activity"]["B4"] = (wb["Activity"]["B4"].value or 0) + 5
     wb.save(original.with_name("resubmission.xlsx"))
+    invocations = scalar("west_yorkshire", "select count(distinct invocation_id) from meta.dbt_results")
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     later = run_refresh("west_yorkshire", new_load_id(), log_level="WARNING", packs=False)   # the pack is rendered below
     assert later.success
@@ -122,6 +123,12 @@ def test_later_data_rebuilds_only_what_it_changed_and_a_past_pack_rerenders_iden
     parse = (root / "dbt_target" / "partial_parse.msgpack").read_bytes()
     assert str(root).encode() not in parse and str(demo_offices.root).encode() not in parse
     assert str(settings.DBT_DIR / "target" / "parses" / "dbt_project").encode() in parse
+    # Nor does a refresh write dbt's JSON artefacts (dbt_project.DATA_BUILD_ARGS): results are in meta.
+    assert not [name for name in ("manifest.json", "run_results.json") if (root / "dbt_target" / name).exists()]
+    assert scalar("west_yorkshire", """select status from meta.dbt_results
+                                       where unique_id = 'model.pccw.commissioned_services'
+                                       order by recorded_at desc limit 1""") == "success"
+    assert scalar("west_yorkshire", "select count(distinct invocation_id) from meta.dbt_results") == invocations + 1
 
     now = {f["id"]: f["value"] for f in load_manifest(render_pack(tenant, "moj-victims", "2024-25-H1"))["figures"]}
     assert now != before      # the later data changed today's pack
