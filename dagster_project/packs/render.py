@@ -133,14 +133,23 @@ def render_pack(tenant: Tenant, pack: str, period: str, override_reason: str | N
         warehouse_file = build_as_of(tenant, as_of)
         out = out or out_dir(tenant.slug, pack, period).with_name(f"{period}_as_of_{warehouse_file.parent.name}")
         con = warehouse.open_reader_at(warehouse_file)
+        try:
+            read = read_pack(con, spec, period)
+        finally:
+            con.close()
     else:
-        warehouse_file = warehouse.current(tenant.slug)
-        con = warehouse.open_reader(tenant.slug)
+        read, warehouse_file = _read_latest(tenant, spec, period)
+    return _render(tenant, spec, period, read, warehouse_file, override_reason, out, as_of, draft)
+
+
+def _read_latest(tenant: Tenant, spec: PackSpec, period: str) -> tuple[PackRead, Path]:
+    """What the pack shows from the tenant's latest data (``warehouse.current``), and that file."""
+    warehouse_file = warehouse.current(tenant.slug)
+    con = warehouse.open_reader(tenant.slug)
     try:
-        read = read_pack(con, spec, period)
+        return read_pack(con, spec, period), warehouse_file
     finally:
         con.close()
-    return _render(tenant, spec, period, read, warehouse_file, override_reason, out, as_of, draft)
 
 
 def _render(tenant: Tenant, spec: PackSpec, period: str, read: PackRead, warehouse_file: Path,
@@ -253,11 +262,7 @@ def pack_state(tenant: Tenant, pack: str, period: str) -> tuple[str, str]:
     """Whether the rendered pack shows what the warehouse holds now: ``current``, ``stale`` (with
     why), ``missing`` or ``blocked``. Asks the same questions :func:`render_pack` does, renders nothing."""
     spec = spec_for(pack, period)
-    con = warehouse.open_reader(tenant.slug)
-    try:
-        read = read_pack(con, spec, period)
-    finally:
-        con.close()
+    read, _ = _read_latest(tenant, spec, period)
     return _state(tenant, spec, period, read)
 
 
@@ -279,12 +284,7 @@ def render_if_changed(tenant: Tenant, pack: str, period: str) -> Path | None:
     """Render the pack when what it would show differs from its rendering (or there is none); else None.
     What it shows is read once, for the question and the rendering."""
     spec = spec_for(pack, period)
-    warehouse_file = warehouse.current(tenant.slug)
-    con = warehouse.open_reader(tenant.slug)
-    try:
-        read = read_pack(con, spec, period)
-    finally:
-        con.close()
+    read, warehouse_file = _read_latest(tenant, spec, period)
     state, _ = _state(tenant, spec, period, read)
     if state == "current":
         return None
