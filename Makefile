@@ -1,6 +1,8 @@
 # The README's commands. Each bootstraps what it needs from a fresh clone:
 # the virtualenv with pinned packages, the dbt manifest and the demo data.
 PYTHON ?= python3
+# The system's Python, found before PATH puts the venv first (the venv's python3 has no pip).
+SYSTEM_PYTHON := $(shell command -v $(PYTHON))
 VENV   := .venv
 BIN    := $(VENV)/bin
 TENANT ?= west_yorkshire
@@ -19,9 +21,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode
 
+# The venv is made without pip (ensurepip takes ~4 s) and uv is put in it by the system's pip; a pip
+# too old for --python (before 22.3) gets the venv its own pip first.
 $(BIN)/uv:
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	test -x $(BIN)/python || $(SYSTEM_PYTHON) -m venv --without-pip $(VENV)
+	$(SYSTEM_PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+	  || { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
 
 $(BIN)/.installed: requirements.lock pyproject.toml $(BIN)/uv
 	$(UV) -r requirements.lock

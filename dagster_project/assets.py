@@ -15,12 +15,12 @@ from dagster import (AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetC
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from dagster_project.dbt_project import (BUILDING_COPY, DBT_PROJECT, FILE_LOG_ARGS, dbt_vars, ensure_manifest,
-                                         seed_parse, tenant_dbt, tenant_project)
+from dagster_project.dbt_project import (BUILDING_COPY, FILE_LOG_ARGS, dbt_vars, ensure_manifest, seed_parse,
+                                         tenant_project)
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family
 from dagster_project.refresh import building_copy, fingerprint_for, plan_build, publish, returns_models_in_order
-from dagster_project.resources import TenantResource
+from dagster_project.resources import DBT_PROJECT, TenantResource, tenant_dbt
 from dagster_project.warehouse import discard
 
 

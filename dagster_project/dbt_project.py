@@ -1,4 +1,6 @@
-"""The dbt project as Dagster sees it, and preparing its manifest ahead of time.
+"""The dbt project: its manifest, the parses its runs start from, and dbt commands on a copy of a
+warehouse. Dagster's dbt resource is in :mod:`dagster_project.resources`; this module does not
+import dagster-dbt (~4 s), so `pccw dbt-parse` at bootstrap starts dbt at once.
 
 The manifest is built by ``dbt parse`` at bootstrap (``make``) or by the test fixtures,
 never at import of the definitions, which therefore load without running dbt.
@@ -9,45 +11,19 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from functools import cached_property
 from pathlib import Path
 
 import yaml
-from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
 
 from dagster_project import settings
 
-DBT_PROJECT = DbtProject(project_dir=settings.DBT_DIR, profiles_dir=settings.DBT_DIR)
-
-
-class DbtCli(DbtCliResource):
-    """dagster-dbt's dbt resource, less two things it does before every dbt command that this project
-    has no use for, measured at ~9 s of each refresh's dbt step on this machine:
-
-    - it runs ``dbt --version`` in a subprocess (~4 s) to learn the version of the dbt it starts, which
-      is the dbt-core installed beside it (the lock pins it);
-    - it loads every macro of the project in-process to make a dbt adapter (~3-5 s), which it uses
-      only to fetch row counts and column metadata, and these assets fetch neither."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
-
-
-def dbt_resource() -> DbtCli:
-    """The dbt resource of the definitions: the venv's dbt on this project."""
-    return DbtCli(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+MANIFEST_PATH = settings.DBT_DIR / "target" / "manifest.json"
 
 
 def dbt_executable() -> str:
@@ -113,13 +89,13 @@ def tenant_project(root: Path) -> Path:
 
 def _kept_parse(vars_args: list[str]) -> Path:
     key = hashlib.sha256(json.dumps(vars_args).encode()).hexdigest()[:16]
-    return DBT_PROJECT.manifest_path.parent / "parses" / f"{key}.msgpack"
+    return MANIFEST_PATH.parent / "parses" / f"{key}.msgpack"
 
 
 @contextlib.contextmanager
 def _parsing():
     """One ``dbt parse`` at a time in this checkout (test workers, the UI and a run may all ask)."""
-    folder = DBT_PROJECT.manifest_path.parent / "parses"
+    folder = MANIFEST_PATH.parent / "parses"
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -156,24 +132,19 @@ def seed_parse(target: Path, vars_args: list[str]) -> None:
     shutil.copyfile(kept, target / "partial_parse.msgpack")
 
 
-def tenant_dbt(dbt: DbtCliResource, project: Path) -> DbtCli:
-    """The run's dbt resource working in a tenant's project folder (see :func:`tenant_project`)."""
-    return DbtCli(project_dir=str(project), profiles_dir=str(project), dbt_executable=dbt.dbt_executable)
-
-
 def parse_manifest(as_of: dt.date | None = None) -> Path:
     """Run ``dbt parse`` (offline) and return the manifest's path.
 
     The parse is the one a refresh with reporting date ``as_of`` starts from (:func:`seed_parse`), so a
     fresh checkout parses the project once, for the manifest and the first refresh together."""
     with _parsing() as folder:
-        _parse(folder, dbt_vars(None, as_of), manifest_to=DBT_PROJECT.manifest_path)
-    return DBT_PROJECT.manifest_path
+        _parse(folder, dbt_vars(None, as_of), manifest_to=MANIFEST_PATH)
+    return MANIFEST_PATH
 
 
 def manifest_is_stale() -> bool:
     """True when the manifest is missing or older than any file of the dbt project."""
-    manifest = DBT_PROJECT.manifest_path
+    manifest = MANIFEST_PATH
     return not manifest.exists() or manifest.stat().st_mtime < _project_changed_at()
 
 
@@ -189,7 +160,7 @@ def ensure_manifest() -> Path:
     """The manifest, re-parsed first if the project changed since (a stat of each file; no dbt call)."""
     if manifest_is_stale():
         parse_manifest()
-    return DBT_PROJECT.manifest_path
+    return MANIFEST_PATH
 
 
 def dbt_on_copy(root: Path, args: list[str], as_of: dt.date | None = None) -> subprocess.CompletedProcess:

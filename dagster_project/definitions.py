@@ -15,8 +15,7 @@ from dagster import (AssetKey, AssetSelection, AssetSpec, Definitions, PreviewWa
 from dagster_project.assets import landing_assets, pack_assets, warehouse_models_asset
 from dagster_project.checks.freshness import freshness_checks
 from dagster_project.checks.provider_returns import provider_return_checks
-from dagster_project.dbt_project import dbt_resource
-from dagster_project.resources import TenantResource
+from dagster_project.resources import TenantResource, dbt_resource
 from dagster_project.schedules import inbox_sensors, nightly_schedules
 from dagster_project.tenants import available_tenants
 

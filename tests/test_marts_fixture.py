@@ -233,17 +233,17 @@ def test_vru_same_quarter_last_year_without_police_data_is_not_available(marts):
 
 
 def test_docs_site_builds_offline(marts, tmp_path):
-    from dagster_project.dbt_project import DBT_PROJECT, ensure_manifest, generate_docs
+    from dagster_project.dbt_project import MANIFEST_PATH, ensure_manifest, generate_docs
 
     ensure_manifest()
-    before = DBT_PROJECT.manifest_path.stat()
+    before = MANIFEST_PATH.stat()
     page = generate_docs(marts, tmp_path / "docs", load_tenant("west_yorkshire").as_of)   # the refresh's parse
     html = page.read_text(encoding="utf-8")
     assert "spend_by_priority" in html and "reconciles to the ledger to the penny" in html
     # Its overview page says what the warehouse holds (dbt/models/overview.md), not dbt's default.
     assert "# The commissioning warehouse" in html and "Where the figures come from" in html
     # The shared manifest, which a refresh in another process may be reading, is left alone.
-    after = DBT_PROJECT.manifest_path.stat()
+    after = MANIFEST_PATH.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
