@@ -365,8 +365,26 @@ def test_a_register_without_ages_served_still_loads(tmp_path):
     path = write_register([agreement("E1", "S", "victims_all_crime", ("Leeds",), "18 and over", provider)],
                           tmp_path / "old.xlsx")
     wb = load_workbook(path)
-    wb["Agreements"].delete_cols(19)       # the layout before "Ages served"
+    wb["Agreements"].delete_cols(19, 2)    # the layout before "Ages served" (and "Award date", added after it)
     wb.save(path)
     spec = next(s for s in REGISTER_SHEETS if s.sheet == "Agreements")
     rows, _ = read_sheet_rows(open_workbook(path, "old.xlsx"), spec, "old.xlsx")
     assert rows[0][spec.columns.index("ages_served")] is None
+    assert rows[0][spec.columns.index("award_date")] is None
+
+
+def test_a_register_without_award_date_still_loads(tmp_path):
+    from openpyxl import load_workbook
+
+    from dagster_project.extract.agreements import REGISTER_SHEETS, read_sheet_rows
+    from dagster_project.extract.workbooks import open_workbook
+
+    path = write_register([agreement("E1", "S", "victims_all_crime", ("Leeds",), "18 and over", TEST_CHARITY)],
+                          tmp_path / "before.xlsx")
+    wb = load_workbook(path)
+    wb["Agreements"].delete_cols(20)       # the layout with "Ages served" but before "Award date"
+    wb.save(path)
+    spec = next(s for s in REGISTER_SHEETS if s.sheet == "Agreements")
+    rows, _ = read_sheet_rows(open_workbook(path, "before.xlsx"), spec, "before.xlsx")
+    assert rows[0][spec.columns.index("ages_served")] == "18 and over"
+    assert rows[0][spec.columns.index("award_date")] is None

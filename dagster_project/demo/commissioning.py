@@ -129,6 +129,11 @@ class Agreement:
     ages_served: str | None = None      # the register's "Ages served" (None: not stated, compared with all ages)
 
     @property
+    def award_date(self) -> dt.date:
+        """When the office decided to award it: in the demo, six weeks before it starts."""
+        return self.start - dt.timedelta(weeks=6)
+
+    @property
     def total_value(self) -> Decimal:
         months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
         return (self.annual_value * months / 12).quantize(PENNY, ROUND_HALF_UP)

@@ -25,7 +25,7 @@ from dagster_project.tenants import ConfigError, Tenant, available_tenants
 from dagster_project.xlsx_files import save_workbook
 
 STAMP = ".demo-data.json"
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 NATIONAL_AGREEMENTS = 1000
 NATIONAL_PROVIDERS = 200
 
@@ -119,7 +119,8 @@ def write_register(agreements: list[Agreement], path: Path) -> Path:
         "Agreements": [(a.ref, a.provider.id, a.service_name, a.category, a.cohort, "; ".join(a.districts),
                         a.agreement_type, a.role, a.procurement_route, a.start, a.end, float(a.annual_value),
                         float(a.total_value), a.decision_record, "Yes" if a.eia_done else "No",
-                        "Yes" if a.dpia_done else "No", a.modern_slavery, a.social_value_score, a.ages_served)
+                        "Yes" if a.dpia_done else "No", a.modern_slavery, a.social_value_score, a.ages_served,
+                        a.award_date)
                        for a in agreements],
         "Funding split": [(a.ref, s, float(share)) for a in agreements for s, share in a.funding],
         "Priority weights": [(a.ref, plan, prio, float(w)) for a in agreements for plan, prio, w in a.priorities],

@@ -55,18 +55,19 @@ REGISTER_SHEETS = (
               ("Agreement ref", "Provider ID", "Service name", "Service category", "Cohort", "Districts",
                "Agreement type", "Commissioning role", "Procurement route", "Start date", "End date",
                "Annual value", "Total value", "Decision record", "EIA done", "DPIA done",
-               "Modern slavery assessment", "Social value score", "Ages served"),
+               "Modern slavery assessment", "Social value score", "Ages served", "Award date"),
               ("agreement_ref", "provider_id", "service_name", "service_category", "cohort", "districts",
                "agreement_type", "commissioning_role", "procurement_route", "start_date", "end_date",
                "annual_value", "total_value", "decision_record", "eia_done", "dpia_done",
-               "modern_slavery_assessment", "social_value_score", "ages_served"),
+               "modern_slavery_assessment", "social_value_score", "ages_served", "award_date"),
               ("agreement_ref", "provider_id", "service_category", "start_date", "end_date", "annual_value"),
               (("start_date", "date"), ("end_date", "date"), ("annual_value", "money"), ("total_value", "money"),
                ("eia_done", "yes_no"), ("dpia_done", "yes_no"), ("modern_slavery_assessment", "yes_no"),
-               ("social_value_score", "number"), ("ages_served", "ages")),
+               ("social_value_score", "number"), ("ages_served", "ages"), ("award_date", "date")),
               # "Ages served" (the ages the service is for; the equality baseline uses the census in those
-              # ages) is optional: an older register without it, or a blank cell, means not stated.
-              optional_trailing=1),
+              # ages) and "Award date" (when the decision to award was made; 360Giving publishes it) are
+              # optional: an older register without them, or a blank cell, means not stated.
+              optional_trailing=2),
     SheetSpec("Funding split", "agreement_funding",
               ("Agreement ref", "Stream ID", "Share"),
               ("agreement_ref", "stream_id", "share"),

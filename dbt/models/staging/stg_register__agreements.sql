@@ -29,5 +29,7 @@ select
         when ages_served like 'Under %' then cast(regexp_extract(ages_served, '^Under (\d+)$', 1) as integer) - 1
         when ages_served like '% to %' then cast(regexp_extract(ages_served, ' to (\d+)$', 1) as integer)
     end as age_to,
+    -- "Award date": when the office decided to award it (optional; 360Giving publishes it).
+    {{ to_date('award_date') }} as award_date,
     {{ provenance() }}
 from {{ source('raw', 'agreements') }}
