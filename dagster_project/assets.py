@@ -19,7 +19,7 @@ from dagster_project.dbt_project import (BUILDING_COPY, FILE_LOG_ARGS, dbt_vars,
                                          tenant_project)
 from dagster_project.extract.families import BY_NAME, FAMILIES, Family
 from dagster_project.extract.ingest import ingest_family
-from dagster_project.refresh import building_copy, fingerprint_for, plan_build, publish, returns_models_in_order
+from dagster_project.refresh import building_copy, fingerprint_for, plan_build, publish, report_models_in_order
 from dagster_project.resources import DBT_PROJECT, TenantResource, tenant_dbt
 from dagster_project.warehouse import discard
 
@@ -27,6 +27,7 @@ from dagster_project.warehouse import discard
 # Transient failures (a file still being copied in, a disk briefly full) get two more tries.
 TRANSIENT = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL)
 PACKS_GROUP = "packs"
+PUBLICATIONS_GROUP = "publications"
 
 
 def landing_asset(family: Family, partitions: PartitionsDefinition):
@@ -164,16 +165,16 @@ def _checks_not_rerun(context: AssetExecutionContext, warehouse, checked: set, r
 
 
 def _unchanged(context: AssetExecutionContext, reason: str):
-    """When dbt has nothing to build, the ``returns`` models (what the packs print) are reported
-    with ``rebuilt: false`` and why.
+    """When dbt has nothing to build, the report models (what the packs print and the publications
+    write) are reported with ``rebuilt: false`` and why.
 
-    Dagster skips a step when a selected upstream asset yields nothing, and a pack must be looked
-    at in every run: what it shows can differ from its rendering even when dbt had nothing to do
-    (a rendering killed midway, a change to the template or the renderer). A build that does run
-    always rebuilds the ``returns`` models (see ``refresh.unaffected_nodes``)."""
+    Dagster skips a step when a selected upstream asset yields nothing, and a pack or publication
+    must be looked at in every run: what it shows can differ from its files even when dbt had
+    nothing to do (a rendering killed midway, a change to the template or the renderer). A build
+    that does run always rebuilds the report models (see ``refresh.unaffected_nodes``)."""
     selected = context.selected_asset_keys
-    for name in returns_models_in_order():
-        key = AssetKey(["returns", name])
+    for layer, name in report_models_in_order():
+        key = AssetKey([layer, name])
         if key in selected:
             yield MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": f"not rebuilt: {reason}"})
 
@@ -233,3 +234,35 @@ PACKS = ("moj-victims", "ho-vru", "ho-immediate-justice")
 def pack_assets(partitions: PartitionsDefinition) -> list:
     """One asset per pack; each renders every period due of its tenant."""
     return [pack_asset(p, partitions) for p in PACKS]
+
+
+PUBLICATION_MODELS = ("rpt_360giving__grants", "rpt_360giving__grant_programmes", "rpt_360giving__beneficiary_locations")
+
+
+def publication_asset(partitions: PartitionsDefinition):
+    """The 360Giving publication: each financial year's grants, written when they changed."""
+    from dagster_project.publish.threesixtygiving import FOLDER, not_published, write_publication
+    from dagster_project.warehouse import open_reader
+
+    @asset(name="publication_360giving", group_name=PUBLICATIONS_GROUP, partitions_def=partitions,
+           deps=[AssetKey(["publications", m]) for m in PUBLICATION_MODELS], kinds={"json", "xlsx"},
+           description="The grants the office awarded, by financial year of award, as a 360Giving data package "
+                       f"(JSON) and spreadsheet in reports/out/<tenant>/{FOLDER}/<year>/ (README: what is published).")
+    def _publication(context: AssetExecutionContext, tenant: TenantResource) -> MaterializeResult:
+        t = tenant.load(context)
+        if t.publication is None:
+            return MaterializeResult(metadata={"tenant": t.slug, "published": False,
+                                               "why": "tenant.yml has no publication section: nothing is published"})
+        tenant.session(context).set_phase("publishing 360Giving")
+        con = open_reader(t.slug)
+        try:
+            written = write_publication(con, t)
+            left_out = not_published(con)
+        finally:
+            con.close()
+        return MaterializeResult(metadata={
+            "tenant": t.slug, "files_written": len(written),
+            "files": MetadataValue.md("\n".join(f"- {p}" for p in written) or "none changed"),
+            "grants_not_published": MetadataValue.md("\n".join(f"- {ref}: {why}" for ref, why in left_out) or "none")})
+
+    return _publication

@@ -554,6 +554,10 @@ def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
         rendered = sorted(p.parent for p in packs_root.glob("*/*/manifest.json"))
         lines.append(f"  return packs ({len(rendered)}, each xlsx + html + pdf + manifest.json) in {packs_root}:")
         lines += [f"    {p.parent.name:22} {p.name}" for p in rendered]
+        published = sorted(packs_root.glob("360giving/*/*.json"))
+        if published:
+            lines.append(f"  360Giving publication (grants awarded, each json + xlsx) in {packs_root / '360giving'}:")
+            lines += [f"    {p.parent.name:22} {p.name}" for p in published]
     return "\n".join(lines)
 
 

@@ -22,6 +22,10 @@ from dagster_project.extract.families import BY_NAME
 from dagster_project.warehouse import copy_published, open_reader_at, open_writer_at, publish_file
 
 
+# The dbt folders whose models packs and publications read: rebuilt in every build that runs.
+REPORT_LAYERS = ("returns", "publications")
+
+
 @dataclass(frozen=True)
 class BuildPlan:
     mode: str                      # "full", "changed" or "skip"
@@ -42,27 +46,28 @@ class BuildPlan:
 def unaffected_nodes(selectors: tuple[str, ...]) -> list[str]:
     """Models and tests a changed build leaves alone: those not downstream of the changed sources.
 
-    The ``returns`` models (what the packs print) and their tests are always rebuilt: they are
-    small, and a step that left them out would leave Dagster nothing to say for them, so it would
-    skip the packs, which must be looked at in every run that built anything."""
+    The report models (``REPORT_LAYERS``: what the packs print and the publications write) and their
+    tests are always rebuilt: they are small, and a step that left them out would leave Dagster
+    nothing to say for them, so it would skip the packs and publications, which must be looked at in
+    every run that built anything."""
     from dagster_project.dbt_project import load_manifest, reachable
 
     manifest = load_manifest()
     start = {f"source.pccw.{s.removeprefix('source:').removesuffix('+')}" for s in selectors}
     start |= {uid for uid, node in manifest["nodes"].items()
-              if node["resource_type"] == "model" and node["fqn"][1:2] == ["returns"]}
+              if node["resource_type"] == "model" and node["fqn"][1] in REPORT_LAYERS}
     affected = reachable(manifest["child_map"], start)
     return sorted(node["name"] for uid, node in manifest["nodes"].items()
                   if node["resource_type"] in ("model", "test") and uid not in affected)
 
 
-def returns_models_in_order() -> list[str]:
-    """The names of the ``returns`` models, each after the models it reads."""
+def report_models_in_order() -> list[tuple[str, str]]:
+    """The report models (``REPORT_LAYERS``) as (layer, name), each after the models it reads."""
     from dagster_project.dbt_project import load_manifest
 
     manifest = load_manifest()
     wanted = {uid for uid, node in manifest["nodes"].items()
-              if node["resource_type"] == "model" and node["fqn"][1:2] == ["returns"]}
+              if node["resource_type"] == "model" and node["fqn"][1] in REPORT_LAYERS}
     ordered: list[str] = []
 
     def visit(uid: str) -> None:
@@ -75,7 +80,7 @@ def returns_models_in_order() -> list[str]:
 
     for uid in sorted(wanted):
         visit(uid)
-    return [manifest["nodes"][uid]["name"] for uid in ordered]
+    return [(manifest["nodes"][uid]["fqn"][1], manifest["nodes"][uid]["name"]) for uid in ordered]
 
 
 def project_fingerprint(extra: str = "") -> str:

@@ -298,6 +298,17 @@ class DemoSettings(Section):
                      for stream_id, years in self.by_stream.items() for year, terms in years.items())
 
 
+class Publication(Section):
+    """How the office publishes what it funds (360Giving): its 360Giving publisher prefix (given by the
+    360Giving Helpdesk when it registers), its own organisation identifier (org-id.guide), and the
+    licence and web page the files carry."""
+    prefix: Annotated[str, Kind("a 360Giving prefix like 360G-wypcc",
+                                _text_that(_pattern(r"360G-[A-Za-z0-9_-]+"), "a 360Giving prefix"))]
+    org_identifier: Text
+    licence: Text = "https://creativecommons.org/licenses/by/4.0/"
+    website: Text | None = None
+
+
 class TenantFile(Section):
     """The whole of tenant.yml. Validate with context ``folder`` (the tenant folder's name)
     and ``categories`` (the service categories a ring-fence may name)."""
@@ -312,6 +323,7 @@ class TenantFile(Section):
     as_of: Date | None = None
     freshness: Freshness = Freshness()
     demo: DemoSettings | None = None
+    publication: Publication | None = None
 
     @field_validator("tenant")
     @classmethod

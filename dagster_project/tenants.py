@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from dagster_project import settings
 from dagster_project.tenant_schema import (  # the section types are re-exported: callers import them from here
-    DemoSettings, District, FundingStream, Plan, ReturnDue, TenantFile,
+    DemoSettings, District, FundingStream, Plan, Publication, ReturnDue, TenantFile,
     problems,
 )
 
@@ -61,6 +61,7 @@ class Tenant:
     config_path: Path
     inbox: Path
     demo: DemoSettings | None = None
+    publication: Publication | None = None
     as_of: dt.date | None = None
     ledger_max_age_days: int = 45
     police_max_age_months: int = 3
@@ -122,7 +123,7 @@ def parse_tenant(document: Any, path: Path) -> Tenant:
         slug=config.tenant, name=config.name, force_name=force.name, force_slug=force.slug,
         force_reported_by=force.reported_by or (force.name,), districts=config.districts, plans=config.plans,
         funding_streams=config.funding_streams, returns=config.returns, folder=folder, config_path=path,
-        inbox=folder / config.inbox, demo=config.demo, as_of=config.as_of,
+        inbox=folder / config.inbox, demo=config.demo, publication=config.publication, as_of=config.as_of,
         ledger_max_age_days=config.freshness.ledger_max_age_days,
         police_max_age_months=config.freshness.police_max_age_months, raw=document,
     )

@@ -112,7 +112,7 @@ def f(con, staging, spec, model):
                                       (9, "meta.build_state"), (10, "raw.agreements")]
 
 
-RPT_MODELS = sorted((ROOT / "dbt" / "models" / "returns").glob("rpt_*.sql"))
+RPT_MODELS = sorted((ROOT / "dbt" / "models").glob("*/rpt_*.sql"))
 REF = re.compile(r"""\bref\(\s*['"]([a-z0-9_]+)['"]\s*\)""")
 
 

@@ -7,6 +7,8 @@ select
     providers.provider_name,
     providers.organisation_type,
     providers.org_identifier,
+    providers.charity_number,
+    providers.company_number,
     agreements.service_name,
     agreements.service_category,
     agreements.cohort,
@@ -26,6 +28,7 @@ select
     agreements.ages_served,
     agreements.age_from,
     agreements.age_to,
+    agreements.award_date,
     agreements._source_file as register_file,
     agreements._source_locator as register_locator
 from agreements

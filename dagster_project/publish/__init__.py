@@ -1,0 +1,1 @@
+"""What the office publishes about its funding, from the warehouse's publications models."""
