@@ -138,3 +138,38 @@ def test_a_rerun_with_nothing_new_writes_no_file(demo):
         assert write_publication(con, load(SLUG)) == []
     finally:
         con.close()
+
+
+def test_a_year_whose_grants_moved_away_is_taken_down(tmp_path, monkeypatch):
+    # The publication's own rows, without a pipeline: one grant, awarded in 2023-24, then its award
+    # date corrected into 2024-25. The 2023-24 files must go, not stay published with a stale grant.
+    import duckdb
+
+    monkeypatch.setenv("PCCW_REPORTS_OUT", str(tmp_path / "reports"))
+    tenant = load(SLUG)
+    con = duckdb.connect()
+    con.execute("create schema publications")
+    con.execute("""create table publications.rpt_360giving__grants as select
+        'G1' as agreement_ref, '2023-24' as financial_year, 'Service G1' as title, 'A service.' as description,
+        'GBP' as currency, 1500.50::decimal(18, 2) as amount_awarded, date '2024-03-01' as award_date,
+        date '2024-04-01' as planned_start_date, date '2025-03-31' as planned_end_date,
+        12 as planned_duration_months, 'PRV1' as provider_id, 'Test Charity' as recipient_name,
+        'GB-CHC-1000001' as recipient_org_identifier, '1000001' as recipient_charity_number,
+        null::varchar as recipient_company_number, null::varchar as not_published_reason""")
+    con.execute("""create table publications.rpt_360giving__grant_programmes as
+        select 'G1' as agreement_ref, 'CSF' as programme_code, 'Community Safety Fund' as programme_title""")
+    con.execute("""create table publications.rpt_360giving__beneficiary_locations as select 'G1' as agreement_ref,
+        'Leeds' as location_name, 'E08000035' as geo_code, 'MD' as geo_code_type, 'GB' as country_code""")
+    first = write_publication(con, tenant)
+    assert sorted(p.name for p in first) == ["360G-wypcc_2023-24.json", "360G-wypcc_2023-24.xlsx"]
+    [grant] = json.loads(first[0].read_text())["grants"]
+    assert grant["amountAwarded"] == 1500.5 and grant["recipientOrganization"] == [
+        {"id": "GB-CHC-1000001", "name": "Test Charity", "charityNumber": "1000001"}]
+    assert write_publication(con, tenant) == []
+
+    con.execute("""update publications.rpt_360giving__grants
+                   set financial_year = '2024-25', award_date = date '2024-04-02'""")
+    moved = write_publication(con, tenant)
+    assert sorted(p.name for p in moved) == ["360G-wypcc_2023-24.json", "360G-wypcc_2023-24.xlsx",
+                                             "360G-wypcc_2024-25.json", "360G-wypcc_2024-25.xlsx"]
+    assert [p.name for p in (tmp_path / "reports" / SLUG / "360giving").iterdir()] == ["2024-25"]

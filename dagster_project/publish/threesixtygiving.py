@@ -10,6 +10,7 @@ changed, so a refresh with nothing new leaves them alone.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -111,10 +112,16 @@ def package(tenant: Tenant, year: str, grants: list[dict]) -> dict:
 
 
 def write_publication(con: duckdb.DuckDBPyConnection, tenant: Tenant) -> list[Path]:
-    """Write each financial year's JSON package and spreadsheet whose content changed; returns the
-    files written (none when nothing changed)."""
+    """Write each financial year's JSON package and spreadsheet whose content changed, and take away
+    the folder of a year that no longer has a grant (its award dates were corrected); returns the
+    files written or taken away (none when nothing changed)."""
     written = []
-    for year, grants in read_grants(con, tenant).items():
+    by_year = read_grants(con, tenant)
+    root = settings.reports_out() / tenant.slug / FOLDER
+    for stale in sorted(p for p in root.glob("*") if p.is_dir() and p.name not in by_year):
+        written += sorted(stale.iterdir())
+        shutil.rmtree(stale)
+    for year, grants in by_year.items():
         folder = publication_dir(tenant, year)
         stem = f"{_publication(tenant).prefix}_{year}"
         text = json.dumps(package(tenant, year, grants), indent=2, ensure_ascii=False, default=_number) + "\n"
