@@ -266,3 +266,21 @@ def publication_asset(partitions: PartitionsDefinition):
             "grants_not_published": MetadataValue.md("\n".join(f"- {ref}: {why}" for ref, why in left_out) or "none")})
 
     return _publication
+
+
+def site_asset(partitions: PartitionsDefinition):
+    """The tenant's reports site: reports/out/<tenant>/index.html, linking every pack and publication."""
+    from dagster_project.publish.site import write_site
+
+    deps = [AssetKey(f"pack_{p.replace('-', '_')}") for p in PACKS] + [AssetKey("publication_360giving")]
+
+    @asset(name="reports_site", group_name=PUBLICATIONS_GROUP, partitions_def=partitions, deps=deps, kinds={"html"},
+           description="One page per tenant, reports/out/<tenant>/index.html, that opens from disk and links the "
+                       "return packs, their audit pages, the 360Giving files and the dbt docs.")
+    def _site(context: AssetExecutionContext, tenant: TenantResource) -> MaterializeResult:
+        t = tenant.load(context)
+        page = write_site(t)
+        return MaterializeResult(metadata={"tenant": t.slug, "written": page is not None,
+                                           "page": str(page) if page else "unchanged"})
+
+    return _site

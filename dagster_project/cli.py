@@ -405,12 +405,15 @@ def cmd_returns_check(args) -> int:
 def cmd_docs(args) -> int:
     """Build the dbt docs site for a tenant's warehouse."""
     from dagster_project.dbt_project import generate_docs
+    from dagster_project.publish.site import site_page, write_site
 
     tenant = load_tenant(args.tenant)
     _require_warehouse(tenant.slug)
     paths = TenantPaths.for_tenant(tenant.slug)
     page = generate_docs(paths.warehouse, paths.root / "docs", tenant.as_of)
     print(f"dbt docs for {tenant.name}: {page} (opens from disk)")
+    write_site(tenant)
+    print(f"reports site (links the docs): {site_page(tenant)}")
     return EXIT_OK
 
 
@@ -554,6 +557,8 @@ def summary(tenant: str, load_id: str, paths, counts: dict[str, int]) -> str:
         rendered = sorted(p.parent for p in packs_root.glob("*/*/manifest.json"))
         lines.append(f"  return packs ({len(rendered)}, each xlsx + html + pdf + manifest.json) in {packs_root}:")
         lines += [f"    {p.parent.name:22} {p.name}" for p in rendered]
+        if (packs_root / "index.html").exists():
+            lines.append(f"  reports site (opens from disk): {packs_root / 'index.html'}")
         published = sorted(packs_root.glob("360giving/*/*.json"))
         if published:
             lines.append(f"  360Giving publication (grants awarded, each json + xlsx) in {packs_root / '360giving'}:")

@@ -12,7 +12,7 @@ from functools import lru_cache
 from dagster import (AssetKey, AssetSelection, AssetSpec, Definitions, PreviewWarning, StaticPartitionsDefinition,
                      define_asset_job, in_process_executor)
 
-from dagster_project.assets import landing_assets, pack_assets, publication_asset, warehouse_models_asset
+from dagster_project.assets import landing_assets, pack_assets, publication_asset, site_asset, warehouse_models_asset
 from dagster_project.checks.freshness import freshness_checks
 from dagster_project.checks.provider_returns import provider_return_checks
 from dagster_project.resources import TenantResource, dbt_resource
@@ -40,7 +40,7 @@ def build_definitions(tenants: tuple[str, ...]) -> Definitions:
                                                "check it, render the packs due.")
     return Definitions(
         assets=[*landing_assets(partitions), warehouse_models_asset(partitions), *pack_assets(partitions),
-                publication_asset(partitions),
+                publication_asset(partitions), site_asset(partitions),
                 *(AssetSpec(AssetKey(["meta", t]), group_name="meta", description=d) for t, d in META_TABLES.items())],
         asset_checks=[*provider_return_checks(partitions), *freshness_checks(partitions)],
         jobs=[refresh_job],

@@ -173,3 +173,34 @@ def test_a_year_whose_grants_moved_away_is_taken_down(tmp_path, monkeypatch):
     assert sorted(p.name for p in moved) == ["360G-wypcc_2023-24.json", "360G-wypcc_2023-24.xlsx",
                                              "360G-wypcc_2024-25.json", "360G-wypcc_2024-25.xlsx"]
     assert [p.name for p in (tmp_path / "reports" / SLUG / "360giving").iterdir()] == ["2024-25"]
+
+
+def test_the_reports_site_links_every_pack_and_publication_and_opens_from_disk(demo):
+    import re
+
+    from dagster_project.publish.site import site_page
+
+    demo.built(SLUG)
+    page = site_page(load(SLUG))
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html and '<main id="main">' in html
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert hrefs and not [h for h in hrefs if h.startswith(("http:", "https:", "//", "/"))]
+    missing = [h for h in hrefs if not h.startswith("#") and not (page.parent / h).exists()]
+    assert not missing, missing
+    root = page.parent
+    for manifest in root.glob("*/*/manifest.json"):
+        assert manifest.relative_to(root).as_posix() in hrefs
+    for package in root.glob("360giving/*/*.json"):
+        assert package.relative_to(root).as_posix() in hrefs
+
+
+def test_the_reports_site_escapes_what_it_shows(tmp_path):
+    import dataclasses
+
+    from dagster_project.publish.site import render_site
+
+    tenant = dataclasses.replace(load(SLUG), name='Office <script>alert(1)</script> & "Partners"')
+    html = render_site(tenant, tmp_path)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Partners&quot;" in html
+    assert "No return pack has been rendered yet." in html and "Nothing is published yet" in html
