@@ -5,37 +5,31 @@
     catalogue queries per model for nothing here. -#}
 
 {% materialization table, adapter="duckdb" %}
-  {%- set existing_relation = load_cached_relation(this) -%}
-  {%- set target_relation = this.incorporate(type='table') -%}
-  {{ run_hooks(pre_hooks, inside_transaction=False) }}
-  {{ run_hooks(pre_hooks, inside_transaction=True) }}
-  {%- if existing_relation is not none -%}
-    {{ adapter.drop_relation(existing_relation) }}
-  {%- endif -%}
-  {% call statement('main') -%}
-    {{ create_table_as(False, target_relation, compiled_code) }}
-  {%- endcall %}
-  {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {{ adapter.commit() }}
-  {{ run_hooks(post_hooks, inside_transaction=False) }}
-  {{ return({'relations': [target_relation]}) }}
+  {%- set existing = load_cached_relation(this) -%}
+  {%- set target = this.incorporate(type='table') -%}
+  {{ return(build_in_place(target, existing, create_table_as(False, target, compiled_code))) }}
 {% endmaterialization %}
 
 {% materialization view, adapter="duckdb" %}
-  {%- set existing_relation = load_cached_relation(this) -%}
-  {%- set target_relation = this.incorporate(type='view') -%}
+  {%- set existing = load_cached_relation(this) -%}
+  {%- set target = this.incorporate(type='view') -%}
+  {%- set in_the_way = existing if existing is not none and not existing.is_view else none -%}
+  {{ return(build_in_place(target, in_the_way, "create or replace view " ~ target ~ " as (\n" ~ compiled_code ~ "\n);")) }}
+{% endmaterialization %}
+
+{#- Drop what is in the way (a table where a view goes, or the table being rebuilt), run the
+    statement that builds ``target``, with the model's hooks around it, and commit. -#}
+{% macro build_in_place(target, in_the_way, build_sql) %}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
-  {%- if existing_relation is not none and not existing_relation.is_view -%}
-    {{ adapter.drop_relation(existing_relation) }}
+  {%- if in_the_way is not none -%}
+    {{ adapter.drop_relation(in_the_way) }}
   {%- endif -%}
   {% call statement('main') -%}
-    create or replace view {{ target_relation }} as (
-      {{ compiled_code }}
-    );
+    {{ build_sql }}
   {%- endcall %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
-  {{ return({'relations': [target_relation]}) }}
-{% endmaterialization %}
+  {{ return({'relations': [target]}) }}
+{% endmacro %}
