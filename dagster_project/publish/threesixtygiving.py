@@ -126,12 +126,14 @@ def write_publication(con: duckdb.DuckDBPyConnection, tenant: Tenant) -> list[Pa
         stem = f"{_publication(tenant).prefix}_{year}"
         text = json.dumps(package(tenant, year, grants), indent=2, ensure_ascii=False, default=_number) + "\n"
         json_path = folder / f"{stem}.json"
-        if json_path.exists() and json_path.read_text() == text and (folder / f"{stem}.xlsx").exists():
+        if json_path.exists() and json_path.read_text(encoding="utf-8") == text and (folder / f"{stem}.xlsx").exists():
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        _replace(json_path, text.encode())
-        written.append(json_path)
+        # The spreadsheet first: the JSON is what a rerun compares, so a run killed between the two
+        # writes both again.
         written.append(write_spreadsheet(grants, folder / f"{stem}.xlsx"))
+        _replace(json_path, text.encode("utf-8"))
+        written.append(json_path)
     return written
 
 
