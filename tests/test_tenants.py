@@ -68,6 +68,8 @@ def _error(document, path: Path) -> str:
     (lambda d: d["funding_streams"][0].update(match_funding_pct=0.1), "funding_streams[0].match_funding_pct", "float"),
     (lambda d: d["funding_streams"][1].update(funder="Treasury"), "funding_streams[1].funder", "not one of"),
     (lambda d: d["demo"]["allocations"].update({"NOPE": {}}), "demo.allocations.NOPE", "not a funding stream"),
+    (lambda d: d["publication"].update(prefix="wypcc"), "publication.prefix", "not a 360Giving prefix"),
+    (lambda d: d["publication"].pop("org_identifier"), "publication.org_identifier", "missing"),
 ])
 def test_bad_config_names_file_and_key(mutate, key, words):
     document = _document()
