@@ -113,8 +113,9 @@ def package(tenant: Tenant, year: str, grants: list[dict]) -> dict:
 
 def write_publication(con: duckdb.DuckDBPyConnection, tenant: Tenant) -> list[Path]:
     """Write each financial year's JSON package and spreadsheet whose content changed, and take away
-    the folder of a year that no longer has a grant (its award dates were corrected); returns the
-    files written or taken away (none when nothing changed)."""
+    the folder of a year that no longer has a grant (its award dates were corrected) and any file a
+    year's folder should not hold (one named by an earlier prefix); returns the files written or
+    taken away (none when nothing changed)."""
     written = []
     by_year = read_grants(con, tenant)
     root = settings.reports_out() / tenant.slug / FOLDER
@@ -124,6 +125,10 @@ def write_publication(con: duckdb.DuckDBPyConnection, tenant: Tenant) -> list[Pa
     for year, grants in by_year.items():
         folder = publication_dir(tenant, year)
         stem = f"{_publication(tenant).prefix}_{year}"
+        # Files of another name (the prefix was changed) would publish the grants twice.
+        for other in sorted(p for p in folder.glob("*") if p.is_file() and p.name not in (f"{stem}.json", f"{stem}.xlsx")):
+            other.unlink()
+            written.append(other)
         text = json.dumps(package(tenant, year, grants), indent=2, ensure_ascii=False, default=_number) + "\n"
         json_path = folder / f"{stem}.json"
         if json_path.exists() and json_path.read_text(encoding="utf-8") == text and (folder / f"{stem}.xlsx").exists():

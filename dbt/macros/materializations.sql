@@ -14,6 +14,9 @@
   {%- set existing = load_cached_relation(this) -%}
   {%- set target = this.incorporate(type='view') -%}
   {%- set in_the_way = existing if existing is not none and not existing.is_view else none -%}
+  {%- if config.get('contract').enforced -%}
+    {{ get_assert_columns_equivalent(compiled_code) }}
+  {%- endif -%}
   {{ return(build_in_place(target, in_the_way, "create or replace view " ~ target ~ " as (\n" ~ compiled_code ~ "\n);")) }}
 {% endmaterialization %}
 

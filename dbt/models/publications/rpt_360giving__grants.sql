@@ -4,29 +4,32 @@
 -- published here. A grant the register gives no award date cannot be published (360Giving requires
 -- one): it is listed, with the reason, and left out of every file.
 with grants as (
-    select * from {{ ref('int_agreements_current') }}
-    where agreement_type = 'Grant' and commissioning_role <> 'Influencing' and annual_value > 0
+    select
+        *,
+        -- Months of the term, counted as the warehouse counts months in a year (months_in_year).
+        datediff('month', start_date, end_date + interval 1 day) as term_months
+    from {{ ref('int_agreements_current') }}
+    where agreement_type = 'Grant' and commissioning_role is distinct from 'Influencing' and annual_value > 0
 ),
 categories as (select service_category, label from {{ ref('service_categories') }})
 select
     grants.agreement_ref,
     case when grants.award_date is not null then {{ financial_year('grants.award_date') }} end as financial_year,
-    grants.service_name as title,
-    grants.service_name || ': ' || coalesce(categories.label, grants.service_category)
-        || ' for ' || lower(grants.cohort) || ' in ' || array_to_string(list_sort(grants.districts), ', ')
-        || ', from ' || strftime(grants.start_date, '%B %Y') || ' to ' || strftime(grants.end_date, '%B %Y')
-        || ', run by ' || grants.provider_name || '.' as description,
+    coalesce(grants.service_name, grants.agreement_ref) as title,
+    concat_ws('', coalesce(grants.service_name, grants.agreement_ref), ': ',
+              coalesce(categories.label, grants.service_category),
+              ' for ' || lower(grants.cohort),
+              ' in ' || nullif(array_to_string(list_sort(grants.districts), ', '), ''),
+              ', from ', strftime(grants.start_date, '%B %Y'), ' to ', strftime(grants.end_date, '%B %Y'),
+              ', run by ' || grants.provider_name, '.') as description,
     'GBP' as currency,
     -- The register's total value for the whole term; where it is blank, the annual value for the
-    -- months of the term (to the penny).
-    coalesce(grants.total_value,
-             round(grants.annual_value * ((year(grants.end_date) - year(grants.start_date)) * 12
-                   + month(grants.end_date) - month(grants.start_date) + 1) / 12, 2))::decimal(18, 2) as amount_awarded,
+    -- months of the term, to the penny.
+    coalesce(grants.total_value, {{ pounds_divided('grants.annual_value * grants.term_months', 12) }}) as amount_awarded,
     grants.award_date,
     grants.start_date as planned_start_date,
     grants.end_date as planned_end_date,
-    ((year(grants.end_date) - year(grants.start_date)) * 12 + month(grants.end_date) - month(grants.start_date) + 1)::integer
-        as planned_duration_months,
+    grants.term_months::integer as planned_duration_months,
     grants.provider_id,
     grants.provider_name as recipient_name,
     grants.org_identifier as recipient_org_identifier,
