@@ -179,6 +179,11 @@ def _unchanged(context: AssetExecutionContext, reason: str):
             yield MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": f"not rebuilt: {reason}"})
 
 
+def pack_asset_name(pack: str) -> str:
+    """A pack's asset name: pack_moj_victims for moj-victims."""
+    return f"pack_{pack.replace('-', '_')}"
+
+
 def pack_asset(pack: str, partitions: PartitionsDefinition):
     from dagster import Failure
 
@@ -188,7 +193,7 @@ def pack_asset(pack: str, partitions: PartitionsDefinition):
 
     latest = max((load_spec(p) for p in (PACKS_DIR / pack).glob("*.yml")), key=lambda s: s.valid_from)
     deps = [AssetKey(["returns", model]) for model in latest.models]
-    name = f"pack_{pack.replace('-', '_')}"
+    name = pack_asset_name(pack)
     rules_check = AssetCheckSpec(
         "funder_rules", asset=name, blocking=False,
         description="The funder's rules the pack spec declares (overspend, forecast underspend that cannot be "
@@ -272,7 +277,7 @@ def site_asset(partitions: PartitionsDefinition):
     """The tenant's reports site: reports/out/<tenant>/index.html, linking every pack and publication."""
     from dagster_project.publish.site import write_site
 
-    deps = [AssetKey(f"pack_{p.replace('-', '_')}") for p in PACKS] + [AssetKey("publication_360giving")]
+    deps = [AssetKey(pack_asset_name(p)) for p in PACKS] + [AssetKey("publication_360giving")]
 
     @asset(name="reports_site", group_name=PUBLICATIONS_GROUP, partitions_def=partitions, deps=deps, kinds={"html"},
            description="One page per tenant, reports/out/<tenant>/index.html, that opens from disk and links the "

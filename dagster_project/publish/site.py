@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 from dagster_project import settings
+from dagster_project.publish.files import write_whole
 from dagster_project.tenants import Tenant
 
 PACK_FILES = (("html", "page"), ("pdf", "PDF"), ("xlsx", "workbook"))
@@ -40,10 +41,7 @@ def write_site(tenant: Tenant) -> Path | None:
     html = render_site(tenant, page.parent)
     if page.exists() and page.read_text(encoding="utf-8") == html:
         return None
-    page.parent.mkdir(parents=True, exist_ok=True)
-    tmp = page.with_name(page.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(page)
+    write_whole(page, html.encode("utf-8"))
     return page
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project import settings
+from dagster_project.publish.files import write_whole
 from dagster_project.safe_text import set_text
 from dagster_project.tenants import ConfigError, Tenant
 from dagster_project.xlsx_files import save_workbook
@@ -133,11 +134,10 @@ def write_publication(con: duckdb.DuckDBPyConnection, tenant: Tenant) -> list[Pa
         json_path = folder / f"{stem}.json"
         if json_path.exists() and json_path.read_text(encoding="utf-8") == text and (folder / f"{stem}.xlsx").exists():
             continue
-        folder.mkdir(parents=True, exist_ok=True)
         # The spreadsheet first: the JSON is what a rerun compares, so a run killed between the two
         # writes both again.
         written.append(write_spreadsheet(grants, folder / f"{stem}.xlsx"))
-        _replace(json_path, text.encode("utf-8"))
+        write_whole(json_path, text.encode("utf-8"))
         written.append(json_path)
     return written
 
@@ -164,9 +164,7 @@ def write_spreadsheet(grants: list[dict], path: Path) -> Path:
         for column, value in enumerate(values, start=1):
             set_text(ws.cell(row=number, column=column), value)
     ws.freeze_panes = "B2"
-    tmp = path.with_name(path.name + ".tmp")
-    save_workbook(wb, tmp)
-    tmp.replace(path)
+    save_workbook(wb, path)      # written whole: see xlsx_files
     return path
 
 
@@ -222,8 +220,3 @@ def _at(grant: dict, path: tuple):
             return None
     return value
 
-
-def _replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
