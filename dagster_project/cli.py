@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", type=float, metavar="SECONDS",
                      help="how long to wait for another run of the same tenant to finish (default $PCCW_LOCK_WAIT "
                           "or 1800); then give up with exit 5, nothing done")
+    run.add_argument("--force", action="store_true",
+                     help="run every step even when nothing changed since the last successful run")
 
     demo = _command(sub, "demo-data", cmd_demo, "write a tenant's synthetic demo inbox (deterministic)", tenant)
     demo.add_argument("--seed", type=int, default=0)
@@ -439,16 +441,40 @@ def cmd_run(args) -> int:
         print(f"The inbox {tenant.inbox} is empty: generating demo data first.")
         _write_demo(tenant)
 
-    from dagster import DagsterInstance
-
-    from dagster_project.extract.ingest import raw_row_counts
+    from dagster_project import run_history, run_stamp, warehouse
     from dagster_project.load_ids import new_load_id
-    from dagster_project.pipeline import run_refresh
 
     load_id = new_load_id()
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    with RunProgress(tenant.slug, load_id, sys.stdout) as progress:
-        result = run_refresh(tenant.slug, load_id, instance, log_level=progress.log_level, wait=args.wait)
+    with warehouse.writing(tenant.slug, load_id, wait=args.wait) as session:
+        started_from = run_stamp.inputs(tenant)
+        quiet = None if args.force else run_stamp.quiet_since(tenant, started_from)
+        if quiet is not None:
+            run_history.close_dead_runs(session.paths, session.previous)
+            run_history.record_start(session.paths, load_id)
+            said = (f"nothing new since run {quiet['load_id']} ({quiet['finished_at'][:16]} UTC): no file in the "
+                    f"inbox or tenant folder, no code and not the reporting date changed, and the warehouse and "
+                    f"reports are as it left them")
+            run_history.record_end(session.paths, load_id, "succeeded", {"files_landed": 0}, said)
+            print(f"Run {load_id} for {tenant.slug}: {said}.\n"
+                  f"  warehouse: {session.paths.warehouse}\n"
+                  f"  reports: {settings.reports_out() / tenant.slug}\n"
+                  "  (`pccw run --force` runs every step anyway)")
+            return EXIT_OK
+        run_stamp.forget(tenant)
+
+        from dagster import DagsterInstance
+
+        from dagster_project.pipeline import run_refresh
+
+        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+        with RunProgress(tenant.slug, load_id, sys.stdout) as progress:
+            result = run_refresh(tenant.slug, load_id, instance, log_level=progress.log_level, wait=args.wait)
+        if result.success:
+            ended = run_history.last_run(session.paths)
+            run_stamp.remember(tenant, load_id, str(ended["finished_at"]) if ended else "", started_from)
+
+    from dagster_project.extract.ingest import raw_row_counts
+
     paths = TenantPaths.for_tenant(tenant.slug)
     print(summary(tenant.slug, load_id, paths, raw_row_counts(tenant)))
     if not result.success:

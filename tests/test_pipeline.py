@@ -205,3 +205,49 @@ def test_cli_run_reports_quarantined_files_and_exits_3(demo_copy, monkeypatch, c
     counts = raw_row_counts(tenant)
     assert counts["ledger_lines"] > 0 and counts["provider_return_cells"] > 0
     assert not bad.exists()
+    assert_the_next_run_is_a_quiet_one(tenant)
+
+
+def _outputs(tenant) -> dict:
+    files = [TenantPaths.for_tenant(tenant.slug).warehouse, *(settings.reports_out() / tenant.slug).rglob("*")]
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.is_file()}
+
+
+def assert_the_next_run_is_a_quiet_one(tenant):
+    """After a successful run, nothing new (the file the run quarantined was taken out of the inbox by the run
+    itself): the next `pccw run` says so without importing Dagster, dbt, Great Expectations or the PDF renderer,
+    and touches no output. A touched inbox file, a deleted pack file or another reporting date each make a run
+    a busy one again."""
+    import dataclasses
+    import os
+    import subprocess
+    import sys
+
+    from dagster_project import run_history, run_stamp
+
+    before = _outputs(tenant)
+    probe = ("import json, sys; from dagster_project.cli import main; "
+             "rc = main(['run', '--tenant', 'west_yorkshire', '--no-demo']); "
+             "print(json.dumps({'rc': rc, 'loaded': sorted(m for m in ('dagster', 'dbt', 'great_expectations', "
+             "'xhtml2pdf', 'openpyxl') if m in sys.modules)}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          cwd=settings.REPO_ROOT, env=dict(os.environ, PCCW_SOURCES=str(settings.SOURCES_DIR)))
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said == {"rc": 0, "loaded": []}, done.stdout + done.stderr
+    assert "nothing new since run" in done.stdout
+    assert _outputs(tenant) == before
+    last = run_history.last_run(TenantPaths.for_tenant(tenant.slug))
+    assert last["status"] == "succeeded" and last["message"].startswith("nothing new since run")
+
+    now = run_stamp.inputs(tenant)
+    assert run_stamp.quiet_since(tenant, now) is not None
+    assert run_stamp.quiet_since(dataclasses.replace(tenant, as_of=tenant.reporting_date.replace(year=2030)),
+                                 run_stamp.inputs(dataclasses.replace(tenant, as_of=tenant.reporting_date.replace(
+                                     year=2030)))) is None
+    ledger = sorted((tenant.inbox / "ledger").glob("*.csv"))[0]
+    os.utime(ledger, ns=(ledger.stat().st_atime_ns, ledger.stat().st_mtime_ns + 1))
+    assert run_stamp.quiet_since(tenant, run_stamp.inputs(tenant)) is None
+    os.utime(ledger, ns=(ledger.stat().st_atime_ns, ledger.stat().st_mtime_ns - 1))
+    assert run_stamp.quiet_since(tenant, run_stamp.inputs(tenant)) is not None
+    next(p for p in (settings.reports_out() / tenant.slug).rglob("*.pdf")).unlink()
+    assert run_stamp.quiet_since(tenant, run_stamp.inputs(tenant)) is None
