@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -267,6 +268,40 @@ def test_the_lock_is_reentrant_refuses_a_second_holder_and_publishes_whole(isola
     monkeypatch.setenv("DAGSTER_HOME", str(REPO / "dagster_home"))
     limits = DagsterInstance.get().get_concurrency_config().run_queue_config.tag_concurrency_limits
     assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
+
+
+def test_the_instances_event_log_keeps_each_file_open_and_another_process_reads_what_it_wrote(tmp_path, monkeypatch):
+    """dagster.yaml's event log (instance_storage.py) stores a run's events in Dagster's usual files, through one
+    engine per file however many events there are, and a second process (the UI, the daemon) reads them."""
+    from dagster import DagsterInstance, job, op
+
+    from dagster_project.instance_storage import PooledSqliteEventLogStorage
+
+    shutil.copyfile(REPO / "dagster_home" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+
+    @op
+    def noisy(context):
+        for n in range(20):
+            context.log.info(f"event {n}")
+
+    @job
+    def probe():
+        noisy()
+
+    instance = DagsterInstance.get()
+    assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+    result = probe.execute_in_process(instance=instance)
+    run_id = result.run_id
+    assert set(instance.event_log_storage._engines) == {run_id, "index"}
+    assert (tmp_path / "history" / "runs" / f"{run_id}.db").exists()
+    reader = subprocess.run([sys.executable, "-c", f"""
+from dagster import DagsterInstance
+logs = DagsterInstance.get().all_logs({run_id!r})
+print(sum(1 for e in logs if e.user_message.startswith("event ")), logs[-1].dagster_event.event_type_value)"""],
+                            capture_output=True, text=True, env=dict(os.environ, DAGSTER_HOME=str(tmp_path)), timeout=120)
+    assert reader.stdout.split() == ["20", "PIPELINE_SUCCESS"], reader.stderr
+    instance.dispose()
 
 
 def test_a_pack_moved_aside_by_a_process_killed_mid_swap_is_put_back(tmp_path):
