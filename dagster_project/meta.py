@@ -11,6 +11,8 @@ dbt ``record_results`` hook only inserts into ``meta.dbt_results``).
 - ``file_fingerprints``: sha256 and line count of inbox files by path, size and time.
 - ``build_state``: the last successful dbt build per tenant (what ``refresh.plan_build`` compares).
 - ``asset_check_verdicts``: the provider-return suites' last verdicts and what they depended on.
+- ``return_suite_results``: each provider-return suite's failures in each landed return (by the suite's
+  ``suite_key`` and the file's sha256), recorded where the return was screened or checked.
 - ``dbt_results``: every dbt node's result in every invocation (filled by the dbt hook).
 """
 from __future__ import annotations
@@ -38,6 +40,9 @@ TABLES = {
     "asset_check_verdicts": """
         check_name varchar primary key, inputs_key varchar not null, verdict varchar not null,
         checked_at timestamp not null default current_timestamp""",
+    "return_suite_results": """
+        suite_key varchar not null, sha256 varchar not null, failures varchar not null,
+        checked_at timestamp not null default current_timestamp, primary key (suite_key, sha256)""",
     "dbt_results": """
         invocation_id varchar, unique_id varchar, resource_type varchar, name varchar, status varchar,
         failures bigint, depends_on varchar, message varchar, recorded_at timestamp""",

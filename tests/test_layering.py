@@ -28,7 +28,7 @@ SCANNED = sorted([*PACKAGE.glob("packs/*.py"), PACKAGE / "returns" / "service.py
 
 FORBIDDEN = "intermediate|staging|meta|raw"
 META_TABLES = ("landed_files|quarantined_files|provider_return_feedback|file_fingerprints|build_state|dbt_results"
-               "|asset_check_verdicts")
+               "|asset_check_verdicts|return_suite_results")
 # A table in a forbidden schema, named in SQL: after from/join/into/update/table, or by its model prefix
 # (int_, stg_), or one of the pipeline's meta tables; or a look-up of the schema in information_schema.
 SQL_REFERENCE = re.compile(

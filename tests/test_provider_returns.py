@@ -236,6 +236,60 @@ def test_suites_are_files_and_asset_checks():
     assert names <= checks
 
 
+def test_the_checks_reuse_each_returns_result_from_its_screen_and_find_what_the_whole_table_finds(demo):
+    """Landing kept every landed return's failures by suite (it had just judged them). Judging only what was
+    not kept gives the verdict that judging every landed cell at once gives: the demo office's returns, plus one
+    that reached raw without the screen and has a count that is not a whole number. With one return's results
+    forgotten, that return alone is judged again, with the same result."""
+    import json
+
+    from dagster_project.checks import provider_returns as checks
+    from dagster_project.checks.suites import load_suites, suite_key
+    from dagster_project.warehouse import open_reader
+
+    demo.built("west_yorkshire")
+    con = open_reader("west_yorkshire")
+    try:
+        landed = con.execute("""select distinct _source_sha256, _source_file from raw.provider_return_cells
+                                order by _source_file, _source_sha256""").fetchall()
+        all_cells = checks.read_cells(con)
+        suites = load_suites("provider_return_")
+        kept_by_suite = {}
+        for suite in suites:
+            key = suite_key(suite)
+            assert key is not None, suite.name
+            kept_by_suite[suite.name] = {sha: json.loads(f) for sha, f in con.execute(
+                "select sha256, failures from meta.return_suite_results where suite_key = ?", [key]).fetchall()}
+        forgotten = landed[3][0]
+        one_return = checks.read_cells(con, [forgotten])
+    finally:
+        con.close()
+    assert len(landed) > 150
+    # A return that slipped past the screen, with a count that is not a whole number: judged by the checks alone.
+    name = landed[3][1]
+    broken = [(f"{name}-broken", *row[1:]) for row in one_return]
+    at = next(i for i, row in enumerate(broken) if row[1] == "Activity" and str(row[6]).isdigit())
+    broken[at] = (*broken[at][:6], "2.5")
+    slipped = [(f"{file}\0sha-broken", *rest) for file, *rest in broken]
+    with_broken = sorted([*landed, ("sha-broken", f"{name}-broken")], key=lambda r: (r[1], r[0]))
+    warned = 0
+    for suite in suites:
+        kept = kept_by_suite[suite.name]
+        assert set(kept) == {sha for sha, _ in landed}, suite.name     # every landed return, none judged again
+        whole = checks.judge(suite, all_cells + broken)
+        reused, found = checks.judge_by_return(suite, suite_key(suite), with_broken, kept, slipped)
+        assert list(found) == [(suite_key(suite), "sha-broken")]
+        assert {k: reused[k] for k in ("passed", "failures", "critical_failures", "returns_checked")} == \
+            {k: whole[k] for k in ("passed", "failures", "critical_failures", "returns_checked")}, suite.name
+        assert sorted(reused["examples"].splitlines()) == sorted(whole["examples"].splitlines()) or whole["failures"] > 20
+        warned += whole["failures"]
+        partial = {sha: f for sha, f in kept.items() if sha != forgotten}
+        again, found = checks.judge_by_return(suite, suite_key(suite), landed, partial, one_return)
+        assert again == checks.judge_by_return(suite, suite_key(suite), landed, kept, [])[0]
+        assert list(found) == [(suite_key(suite), forgotten)] and found[(suite_key(suite), forgotten)] == kept[forgotten]
+    assert warned > 0           # the broken count is found, so the comparison means something
+
+
 # --- Template PQR-2025.1: the Immediate Justice sheet, new service users, the counting rule, and the
 # --- window in which PQR-2024.2 is still accepted.
 

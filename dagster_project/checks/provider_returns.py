@@ -4,6 +4,13 @@ Returns that break a critical rule are rejected before they reach ``raw``, so th
 checks guard against anything that slips past (and block the models if it does); warning
 rules show the returns accepted with warnings.
 
+A suite made of row-wise expectations (``suites.suite_key``) finds the same failures in a return
+whether it is judged alone or with others. Each return's failures are kept by the suite's key and the
+file's sha256 (``meta.return_suite_results``): the landing screen keeps them for every return it
+lands, having just judged it, and the check judges only the landed returns with none kept under the
+suite as it is now (all of them after the suite or its frame code changed; any that reached ``raw``
+without the screen), so a suite is not run twice over the same return.
+
 A check's verdict depends only on its suite, the code that builds its frame, and the files
 landed for returns and the register. When none of those changed since the check last ran,
 the recorded verdict is given again (``meta.asset_check_verdicts``) without reading the
@@ -16,7 +23,7 @@ from pathlib import Path
 from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue,
                      PartitionsDefinition, asset_check)
 
-from dagster_project.checks.suites import Suite, load_suites, run_suite
+from dagster_project.checks.suites import Suite, failure_record, load_suites, run_suite, suite_key
 from dagster_project.extract.provider_returns import TABLE
 from dagster_project.resources import TenantResource
 from dagster_project.warehouse import current, open_reader_at, writing
@@ -25,10 +32,15 @@ from dagster_project.returns import frames as fr
 RETURN_CELLS = AssetKey(["raw", TABLE])
 
 
-def read_cells(con) -> list[tuple]:
-    """Every landed provider-return cell: (file, sheet, cell, group, row, column, value)."""
-    return con.execute(f"""select _source_file, sheet, cell, row_group, row_label, column_label, value
-                           from raw.{TABLE}""").fetchall()
+def read_cells(con, shas: list[str] | None = None) -> list[tuple]:
+    """Landed provider-return cells: (file, sheet, cell, group, row, column, value); only the returns with
+    these sha256s when given, each file then named ``<file>\0<sha256>`` (two returns may share a name)."""
+    if shas is None:
+        return con.execute(f"""select _source_file, sheet, cell, row_group, row_label, column_label, value
+                               from raw.{TABLE}""").fetchall()
+    return con.execute(f"""select _source_file || chr(0) || _source_sha256, sheet, cell, row_group, row_label,
+                                  column_label, value
+                           from raw.{TABLE} where list_contains(?, _source_sha256)""", [shas]).fetchall()
 
 
 CODE = [Path(fr.__file__), Path(__file__), Path(__file__).with_name("suites.py")]
@@ -54,18 +66,19 @@ def recorded_verdict(con, name: str, key: str) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def record_verdict(tenant: str, name: str, key: str, verdict: dict) -> None:
-    """Remember a verdict in the tenant's warehouse, under its run lock (the run's own, inside a run)."""
+def record_verdict(tenant: str, name: str, key: str, verdict: dict, kept: dict | None = None) -> None:
+    """Remember a verdict (and returns' results by suite key: ``{(suite_key, sha256): failures}``) in the
+    tenant's warehouse, under its run lock (the run's own, inside a run)."""
     with writing(tenant) as session:
-        _record(session.connect(), name, key, verdict)
-
-
-def _record(con, name: str, key: str, verdict: dict) -> None:
-    try:
-        con.execute("insert or replace into meta.asset_check_verdicts values (?, ?, ?, current_timestamp)",
-                    [name, key, json.dumps(verdict)])
-    finally:
-        con.close()
+        con = session.connect()
+        try:
+            con.execute("insert or replace into meta.asset_check_verdicts values (?, ?, ?, current_timestamp)",
+                        [name, key, json.dumps(verdict)])
+            if kept:
+                con.executemany("insert or replace into meta.return_suite_results (suite_key, sha256, failures) "
+                                "values (?, ?, ?)", [[k, sha, json.dumps(f)] for (k, sha), f in kept.items()])
+        finally:
+            con.close()
 
 
 def judge(suite: Suite, cell_rows: list[tuple]) -> dict:
@@ -78,6 +91,25 @@ def judge(suite: Suite, cell_rows: list[tuple]) -> dict:
             "returns_checked": int(cells["file"].nunique()) if len(cells) else 0, "examples": examples or "none"}
 
 
+def judge_by_return(suite: Suite, key: str, landed: list[tuple[str, str]], kept: dict[str, list[dict]],
+                    cell_rows: list[tuple]) -> tuple[dict, dict]:
+    """The verdict over every landed return ((sha256, file) pairs) from the failures kept per return and
+    the suite run over the others' cells (``read_cells(con, shas)``); and the results it found now, to keep."""
+    found: dict[str, list[dict]] = {sha: [] for sha, _ in landed if sha not in kept}
+    if cell_rows:
+        cells = fr.cells_frame(cell_rows)
+        for failure in run_suite(suite, fr.BUILDERS[suite.frame](cells, suite.parameters)):
+            record = failure_record(failure)
+            record["file"], sha = record["file"].split("\0")
+            found[sha].append(record)
+    failures = [f for sha, _ in landed for f in (kept[sha] if sha in kept else found[sha])]
+    critical = [f for f in failures if f["severity"] == "critical"]
+    examples = "\n".join(f"- {f['file']} {f['sheet']}!{f['cell']}: {f['rule']}" for f in failures[:20])
+    verdict = {"passed": not failures, "failures": len(failures), "critical_failures": len(critical),
+               "returns_checked": len(landed), "examples": examples or "none"}
+    return verdict, {(key, sha): records for sha, records in found.items()}
+
+
 def suite_check(suite: Suite, partitions: PartitionsDefinition):
     @asset_check(asset=RETURN_CELLS, name=suite.name, blocking=True, partitions_def=partitions,
                  description=f"{suite.description} (expectations/{suite.name}.json)")
@@ -88,13 +120,25 @@ def suite_check(suite: Suite, partitions: PartitionsDefinition):
         try:
             key = inputs_key(con, suite)
             verdict = recorded_verdict(con, suite.name, key)
-            cell_rows = read_cells(con) if verdict is None else None
+            by_return = suite_key(suite)
+            if verdict is None and by_return is None:
+                cell_rows = read_cells(con)
+            elif verdict is None:
+                landed = con.execute(f"""select distinct _source_sha256, _source_file from raw.{TABLE}
+                                         order by _source_file, _source_sha256""").fetchall()
+                kept = {sha: json.loads(failures) for sha, failures in con.execute(
+                    "select sha256, failures from meta.return_suite_results where suite_key = ?", [by_return]).fetchall()}
+                missing = [sha for sha, _ in landed if sha not in kept]
+                cell_rows = read_cells(con, missing) if missing else []
         finally:
             con.close()
         repeated = verdict is not None
-        if verdict is None:
+        if verdict is None and by_return is None:
             verdict = judge(suite, cell_rows)
             record_verdict(slug, suite.name, key, verdict)
+        elif verdict is None:
+            verdict, found = judge_by_return(suite, by_return, landed, kept, cell_rows)
+            record_verdict(slug, suite.name, key, verdict, found)
         return AssetCheckResult(
             passed=verdict["passed"],
             severity=AssetCheckSeverity.ERROR if verdict["critical_failures"] else AssetCheckSeverity.WARN,

@@ -6,6 +6,7 @@ plain-English ``rule`` and ``fix``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -48,6 +49,33 @@ def load_suites(prefix: str = "") -> list[Suite]:
         suites.append(Suite(document["name"], meta["frame"], meta.get("description", ""),
                             meta.get("parameters", {}), document))
     return suites
+
+
+# Expectations that judge each row on its own: a suite made only of these gives each return the same
+# failures whether it is judged alone or with others, so a return's result can be kept and reused.
+ROW_WISE = frozenset({"expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal",
+                      "expect_column_values_to_match_regex", "expect_column_values_to_be_in_set",
+                      "expect_column_values_to_not_be_null", "expect_column_values_to_be_between"})
+
+
+def suite_key(suite: Suite) -> str | None:
+    """What one return's result under ``suite`` depends on besides the return: the suite and the code
+    that builds its frame and runs it. None when the suite has an expectation that is not row-wise."""
+    from dagster_project.returns import frames
+
+    if any(e["type"] not in ROW_WISE for e in suite.document["expectations"]):
+        return None
+    digest = hashlib.sha256(json.dumps(suite.document, sort_keys=True).encode())
+    for path in (Path(frames.__file__), Path(__file__)):
+        digest.update(path.read_bytes())
+    return f"{suite.name}:{digest.hexdigest()}"
+
+
+def failure_record(failure: Failure) -> dict:
+    """A failure as kept per return (``meta.return_suite_results``)."""
+    row = failure.row
+    return {"file": row.get("file"), "sheet": row.get("sheet"), "cell": row.get("cell"), "rule": failure.rule,
+            "severity": failure.severity}
 
 
 @lru_cache(maxsize=1)

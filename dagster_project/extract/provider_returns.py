@@ -10,6 +10,7 @@ column labels the provider saw.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -80,13 +81,18 @@ class ReturnScreen:
         self._record(con, verdict, sha, load_id, written[0])
 
     def loaded(self, con, verdict, prov: Provenance, path: Path) -> None:
-        """A landed return: feedback for its warnings, if any, and its verdict on record."""
+        """A landed return: feedback for its warnings, if any, its verdict on record, and each suite's
+        failures in it (so the asset checks reuse them)."""
         feedback = None
         if verdict.warnings:
             folder = self.paths.root / "feedback" / "provider_returns"
             stem = f"{prov.loaded_at:%Y%m%dT%H%M%S}-{prov.sha256[:8]}__{path.name}"
             feedback = write_feedback(verdict, path, folder, stem)[0]
         self._record(con, verdict, prov.sha256, prov.load_id, feedback)
+        if verdict.suite_results:
+            con.executemany("insert or replace into meta.return_suite_results (suite_key, sha256, failures) "
+                            "values (?, ?, ?)", [[key, prov.sha256, json.dumps(records)]
+                                                 for key, records in verdict.suite_results.items()])
 
     def _record(self, con, verdict, sha: str, load_id: str, feedback: Path | None) -> None:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

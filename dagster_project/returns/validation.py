@@ -56,6 +56,8 @@ class Verdict:
     agreement_ref: str | None = None
     quarter: str | None = None
     template_version: str | None = None
+    # Each row-wise suite's failures in this return, by suite_key (kept at landing for the asset checks).
+    suite_results: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -307,8 +309,9 @@ def check_against_register(verdict: Verdict, register: dict[str, tuple[dt.date, 
 
 
 def apply_rule_suites(verdicts: list[Verdict]) -> None:
-    """Run every provider-return suite once over all the readable returns."""
-    from dagster_project.checks.suites import load_suites, run_suite
+    """Run every provider-return suite once over all the readable returns; each return's failures are
+    also kept by suite (``Verdict.suite_results``), so the asset checks need not judge it again."""
+    from dagster_project.checks.suites import failure_record, load_suites, run_suite, suite_key
 
     readable = [v for v in verdicts if v.status != NOT_A_RETURN and v.rows]
     if not readable:
@@ -317,11 +320,17 @@ def apply_rule_suites(verdicts: list[Verdict]) -> None:
     cells = fr.cells_frame([(v.file, *row) for v in readable for row in v.rows])
     for suite in load_suites("provider_return_"):
         frame = fr.BUILDERS[suite.frame](cells, suite.parameters)
+        found: dict[str, list[dict]] = {v.file: [] for v in readable}
         for failure in run_suite(suite, frame):
             row = failure.row
             by_file[row["file"]].problems.append(Problem(
                 ERROR if failure.severity == "critical" else WARNING, row.get("sheet"), row.get("cell"),
                 _clean(row.get("value")), failure.rule, failure.fix))
+            found[row["file"]].append(failure_record(failure))
+        key = suite_key(suite)
+        if key is not None:
+            for file, records in found.items():
+                by_file[file].suite_results[key] = records
 
 
 def _clean(value):
