@@ -7,7 +7,14 @@ whole process tree (dbt runs as a child) ten times a second; its peak is reporte
 Rows of the table:
   1. the demo tenant's full refresh from an empty warehouse (land, dbt build and tests, asset
      checks, packs), with the demo inbox already written;
-  2. the same command again with nothing new in the inbox;
+  1f. its floor: the same raw data loaded by plain DuckDB ``CREATE TABLE AS read_csv`` (one statement
+     a table) into an empty file, then ``dbt build`` alone (the dbt CLI, the same project, data tests
+     included) starting from a kept parse. Plain DuckDB cannot read the workbooks (no excel extension
+     here), so every raw and meta table the refresh made is written to CSV once, untimed, and the
+     floor reads those;
+  2. the same command again with nothing new in the inbox (a quiet night: see run_stamp.py);
+  2a. the same with ``--force``: every step through Dagster, each finding nothing to do (what a run
+     started by the Dagster schedule or UI does on a quiet night);
   3. again after one new provider return arrives;
   4. national-scale police data (43 forces, five financial years) landed into an empty
      warehouse, then ``dbt build`` of ``crime_context`` and everything it needs, tests included;
@@ -137,11 +144,49 @@ def demo_round(n: int) -> dict[str, dict]:
     new_return.unlink()
     env = base_env(sources, home)
     run = pccw("run", "--tenant", TENANT, "--no-demo")
-    results = {"full": measure(run, env, f"demo full refresh {n}"),
-               "rerun": measure(run, env, f"demo rerun no new files {n}")}
+    results = {"full": measure(run, env, f"demo full refresh {n}")}
+    results["floor"] = demo_floor(n, home / TENANT / "warehouse.duckdb", env)
+    results["rerun"] = measure(run, env, f"demo rerun no new files {n}")
+    results["rerun_forced"] = measure([*run, "--force"], env, f"demo rerun no new files every step {n}")
     shutil.copyfile(held, new_return)
     results["one_return"] = measure(run, env, f"demo rerun one new return {n}")
     return results
+
+
+def demo_floor(n: int, warehouse: Path, env: dict[str, str]) -> dict:
+    """Row 1f: the refresh's raw and meta tables to CSV (untimed), a dbt parse for the floor's vars
+    (untimed, as the refresh starts from a kept parse too), then plain loading + ``dbt build``, timed."""
+    import duckdb
+
+    folder = WORK / "demo" / "floor"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "csv").mkdir(parents=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    tables = {}
+    try:
+        for schema, table in con.execute("""select table_schema, table_name from information_schema.tables
+                                            where table_schema in ('raw', 'meta') order by 1, 2""").fetchall():
+            tables[f"{schema}.{table}"] = dict(con.execute(
+                """select column_name, data_type from information_schema.columns
+                   where table_schema = ? and table_name = ? order by ordinal_position""", [schema, table]).fetchall())
+            con.execute(f"copy {schema}.{table} to '{folder / 'csv' / f'{schema}.{table}.csv'}' (header)")
+    finally:
+        con.close()
+    (folder / "tables.json").write_text(json.dumps(tables))
+    database = folder / "floor.duckdb"
+    subprocess.run(floor_dbt("parse", database), check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    database.unlink(missing_ok=True)
+    return measure([sys.executable, __file__, "_demo_floor", str(folder)], env, f"demo floor plain load and dbt build {n}")
+
+
+def floor_dbt(command: str, database: Path) -> list[str]:
+    from dagster_project.dbt_project import DATA_BUILD_ARGS, dbt_executable, dbt_vars
+    from dagster_project.settings import DBT_DIR
+    from dagster_project.tenants import load_tenant
+
+    extra = DATA_BUILD_ARGS if command == "build" else []
+    return [dbt_executable(), command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+            "--target-path", str(database.parent / "target"), *dbt_vars(database, load_tenant(TENANT).as_of), *extra]
 
 
 def prepare_national(years: int, scale: float) -> tuple[Path, dict]:
@@ -264,6 +309,23 @@ def child_national() -> None:
         print(f"dbt build: {time.perf_counter() - started:.1f} s", flush=True)
 
 
+def child_demo_floor(folder: str) -> None:
+    """Row 1f, timed: one ``CREATE TABLE AS read_csv`` per raw and meta table, then ``dbt build``."""
+    import duckdb
+
+    from dagster_project.dbt_project import dbt_env
+
+    folder = Path(folder)
+    database = folder / "floor.duckdb"
+    con = duckdb.connect(str(database))
+    for name, columns in json.loads((folder / "tables.json").read_text()).items():
+        con.execute(f"create schema if not exists {name.split('.')[0]}")
+        con.execute(f"create table {name} as select * from read_csv(?, header = true, columns = ?)",
+                    [str(folder / "csv" / f"{name}.csv"), columns])
+    con.close()
+    subprocess.run(floor_dbt("build", database), check=True, cwd=ROOT, env=dbt_env())
+
+
 FLOOR_READ = """read_csv('{police}/*/*-street.csv', header = true, all_varchar = true, filename = true)"""
 FLOOR_LOOKUP = """(select distinct lsoa, lad22cd from (
                       select "LSOA11CD" as lsoa, "LAD22CD" as lad22cd from read_csv('{lookup}/*.csv', all_varchar = true)
@@ -322,6 +384,8 @@ def write_report(out: Path, runs: int, demo: list[dict], national: list[dict], d
         return [r[key][field] for r in rounds]
 
     full, rerun, one = col(demo, "full"), col(demo, "rerun"), col(demo, "one_return")
+    demo_floor_s = col(demo, "floor")
+    demo_ratios = [f / d for f, d in zip(full, demo_floor_s)]
     pipe, floor, floor_read = col(national, "pipeline"), col(national, "floor"), col(national, "floor_read_only")
     ratios = [p / f for p, f in zip(pipe, floor)]
     ratios_read = [p / f for p, f in zip(pipe, floor_read)]
@@ -347,10 +411,16 @@ def write_report(out: Path, runs: int, demo: list[dict], national: list[dict], d
         "| # | What | Time (s) | Peak memory | Target | |",
         "|---|---|---|---|---|---|",
         f"| 1 | Demo tenant full refresh (land, dbt build + tests, checks, packs) | {summary(full)} | "
-        f"{peak(demo, 'full'):.2f} GiB | ≤ 60 s | {verdict(statistics.median(full) <= 60)} |",
-        f"| 2 | Rerun, no new files | {summary(rerun)} | {peak(demo, 'rerun'):.2f} GiB | ≤ 15 s | "
-        f"{verdict(statistics.median(rerun) <= 15)} |",
-        f"| 3 | Rerun after one new provider return | {summary(one)} | {peak(demo, 'one_return'):.2f} GiB | | |",
+        f"{peak(demo, 'full'):.2f} GiB | ≤ 30 s | {verdict(statistics.median(full) <= 30)} |",
+        f"| 1f | Floor: the same raw tables by plain DuckDB `CREATE TABLE AS read_csv` + `dbt build` alone | "
+        f"{summary(demo_floor_s)} | {peak(demo, 'floor'):.2f} GiB | | |",
+        f"| 1/1f | Ratio to the floor | {summary(demo_ratios)} | | | |",
+        f"| 2 | Rerun, no new files | {summary(rerun)} | {peak(demo, 'rerun'):.2f} GiB | ≤ 5 s | "
+        f"{verdict(statistics.median(rerun) <= 5)} |",
+        f"| 2a | … the same with `--force` (every step through Dagster, as the schedule runs it) | "
+        f"{summary(col(demo, 'rerun_forced'))} | {peak(demo, 'rerun_forced'):.2f} GiB | | |",
+        f"| 3 | Rerun after one new provider return | {summary(one)} | {peak(demo, 'one_return'):.2f} GiB | ≤ 15 s | "
+        f"{verdict(statistics.median(one) <= 15)} |",
         f"| 4 | National police ingest + `crime_context` (dbt build with tests) | {summary(pipe)} | "
         f"{peak(national, 'pipeline'):.2f} GiB | ≤ 4 GiB | {verdict(peak(national, 'pipeline') <= 4)} |",
         *[f"| 4{letter} | … of which {name} | {summary([r['phases'][name] for r in national])} | | | |"
@@ -399,6 +469,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
-        {"_generate": child_generate, "_national": child_national, "_floor": child_floor}[sys.argv[1]](*sys.argv[2:])
+        {"_generate": child_generate, "_national": child_national, "_floor": child_floor,
+         "_demo_floor": child_demo_floor}[sys.argv[1]](*sys.argv[2:])
     else:
         main()
