@@ -6,6 +6,7 @@ Every asset is partitioned by tenant: a run is one tenant's refresh. The builder
 tenants' partitions definition (see ``definitions.py``).
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,7 +102,7 @@ def warehouse_models_asset(partitions: PartitionsDefinition):
         warehouse = session.paths.warehouse
         as_of = tenant.load(context).as_of
         fingerprint = fingerprint_for(as_of)
-        plan = plan_build(warehouse, session.tenant, fingerprint)
+        plan = plan_build(warehouse, session.tenant, fingerprint, today=None if as_of else dt.date.today())
         context.log.info(f"dbt: {plan.mode} ({plan.reason})")
         if plan.mode == "skip":
             yield from _unchanged(context, plan.reason)

@@ -1,8 +1,9 @@
 """Nightly refresh mechanics: build only what changed, and build aside then swap.
 
 ``plan_build`` decides what dbt must do: everything when the dbt project (or the reporting
-date) changed since the last successful build, only the models downstream of raw tables that
-received files since then, or nothing at all. ``building_copy``/``publish`` give safe failure:
+date set in tenant.yml) changed since the last successful build; only the models downstream of raw
+tables that received files since then and, for a tenant that reports as of today, of the models
+that read the reporting date when the last build was on another day; or nothing at all. ``building_copy``/``publish`` give safe failure:
 dbt builds a copy of the warehouse, and only a successful build replaces the file readers use,
 in one atomic rename (``warehouse.publish_file``, which refuses to replace a file that changed
 since the copy was made). A run killed midway leaves the last good warehouse untouched. All of
@@ -24,6 +25,9 @@ from dagster_project.warehouse import copy_published, open_reader_at, open_write
 
 # The dbt folders whose models packs and publications read: rebuilt in every build that runs.
 REPORT_LAYERS = ("returns", "publications")
+# The macro through which a model reads the reporting date (tenant.yml's as_of, else today).
+DATED = "macro.pccw.as_of_date"
+DATED_SELECTOR = "dated"
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,10 @@ def unaffected_nodes(selectors: tuple[str, ...]) -> list[str]:
     from dagster_project.dbt_project import load_manifest, reachable
 
     manifest = load_manifest()
-    start = {f"source.pccw.{s.removeprefix('source:').removesuffix('+')}" for s in selectors}
+    start = {f"source.pccw.{s.removeprefix('source:').removesuffix('+')}" for s in selectors if s != DATED_SELECTOR}
+    if DATED_SELECTOR in selectors:
+        start |= {uid for uid, node in manifest["nodes"].items()
+                  if DATED in node.get("depends_on", {}).get("macros", [])}
     start |= {uid for uid, node in manifest["nodes"].items()
               if node["resource_type"] == "model" and node["fqn"][1] in REPORT_LAYERS}
     affected = reachable(manifest["child_map"], start)
@@ -94,7 +101,10 @@ def project_fingerprint(extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def plan_build(warehouse: Path, tenant: str, fingerprint: str) -> BuildPlan:
+def plan_build(warehouse: Path, tenant: str, fingerprint: str, today: dt.date | None = None) -> BuildPlan:
+    """What dbt must do. ``today``: the date, for a tenant that reports as of today (no ``as_of`` in
+    tenant.yml), whose date-dependent models (due and overdue returns, the forward plan, closed years)
+    must be built again on a new day even when no file landed."""
     con = open_reader_at(warehouse)
     try:
         has_state = con.execute("""select 1 from information_schema.tables
@@ -109,11 +119,16 @@ def plan_build(warehouse: Path, tenant: str, fingerprint: str) -> BuildPlan:
                                                  order by 1""", [state[1]]).fetchall()]
     finally:
         con.close()
-    if not families:
+    built_on = state[1].replace(tzinfo=dt.timezone.utc).astimezone().date()
+    new_day = today is not None and built_on != today
+    if not families and not new_day:
         return BuildPlan("skip", (), "no files landed since the last successful build")
-    tables = [t for f in families for t in BY_NAME[f].tables]
-    return BuildPlan("changed", tuple(f"source:raw.{t}+" for t in tables),
-                     f"files landed for {', '.join(families)} since the last successful build")
+    selectors = tuple(f"source:raw.{t}+" for f in families for t in BY_NAME[f].tables)
+    reasons = [f"files landed for {', '.join(families)} since the last successful build"] if families else []
+    if new_day:
+        selectors += (DATED_SELECTOR,)
+        reasons.append(f"the reporting date is today, {today:%d/%m/%Y}, and the last build was on {built_on:%d/%m/%Y}")
+    return BuildPlan("changed", selectors, "; ".join(reasons))
 
 
 def building_copy(warehouse: Path) -> tuple[Path, tuple[int, int] | None]:
