@@ -451,10 +451,10 @@ def cmd_run(args) -> int:
         if quiet is not None:
             run_history.close_dead_runs(session.paths, session.previous)
             run_history.record_start(session.paths, load_id)
-            said = (f"nothing new since run {quiet['load_id']} ({quiet['finished_at'][:16]} UTC): no file in the "
-                    f"inbox or tenant folder, no code and not the reporting date changed, and the warehouse and "
-                    f"reports are as it left them")
-            run_history.record_end(session.paths, load_id, "succeeded", {"files_landed": 0}, said)
+            said = (f"nothing new since run {quiet['load_id']} ({quiet['finished_at'][:16]} UTC): the inbox, the "
+                    f"tenant folder, the code and the reporting date are unchanged, and the warehouse and reports "
+                    f"are as that run left them")
+            run_history.record_end(session.paths, load_id, "succeeded", {}, said)
             print(f"Run {load_id} for {tenant.slug}: {said}.\n"
                   f"  warehouse: {session.paths.warehouse}\n"
                   f"  reports: {settings.reports_out() / tenant.slug}\n"
