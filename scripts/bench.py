@@ -278,7 +278,7 @@ def child_national() -> None:
     from dagster_project.dbt_project import dbt_env, dbt_executable, dbt_vars, ensure_manifest
     from dagster_project.extract.families import BY_NAME
     from dagster_project.extract.ingest import ingest_family
-    from dagster_project.extract.landing import new_load_id
+    from dagster_project.load_ids import new_load_id
     from dagster_project.refresh import building_copy, fingerprint_for, publish
     from dagster_project.settings import DBT_DIR, TenantPaths
     from dagster_project.tenants import load_tenant
