@@ -270,12 +270,15 @@ def test_the_lock_is_reentrant_refuses_a_second_holder_and_publishes_whole(isola
     assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
 
 
-def test_the_instances_event_log_keeps_each_file_open_and_another_process_reads_what_it_wrote(tmp_path, monkeypatch):
+def test_the_instances_event_log_keeps_one_engine_per_file_and_another_process_reads_what_it_wrote(
+        tmp_path, monkeypatch):
     """dagster.yaml's event log (instance_storage.py) stores a run's events in Dagster's usual files, through one
-    engine per file however many events there are, and a second process (the UI, the daemon) reads them."""
+    engine per file however many events there are, with every event in the file itself at once (not waiting in
+    the write-ahead log, where the UI's file watcher would not see it), and a second process (the UI, the
+    daemon) reads them."""
     from dagster import DagsterInstance, job, op
 
-    from dagster_project.instance_storage import PooledSqliteEventLogStorage
+    from dagster_project.instance_storage import EngineKeepingSqliteEventLogStorage
 
     shutil.copyfile(REPO / "dagster_home" / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
@@ -290,11 +293,17 @@ def test_the_instances_event_log_keeps_each_file_open_and_another_process_reads_
         noisy()
 
     instance = DagsterInstance.get()
-    assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+    assert isinstance(instance.event_log_storage, EngineKeepingSqliteEventLogStorage)
     result = probe.execute_in_process(instance=instance)
     run_id = result.run_id
     assert set(instance.event_log_storage._engines) == {run_id, "index"}
     assert (tmp_path / "history" / "runs" / f"{run_id}.db").exists()
+    import sqlite3
+    in_file = sqlite3.connect(f"file:{tmp_path / 'history' / 'runs' / f'{run_id}.db'}?immutable=1", uri=True)
+    try:           # immutable: the file alone, the write-ahead log ignored
+        assert in_file.execute("select count(*) from event_logs").fetchone()[0] == len(instance.all_logs(run_id))
+    finally:
+        in_file.close()
     reader = subprocess.run([sys.executable, "-c", f"""
 from dagster import DagsterInstance
 logs = DagsterInstance.get().all_logs({run_id!r})
