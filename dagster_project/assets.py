@@ -6,7 +6,6 @@ Every asset is partitioned by tenant: a run is one tenant's refresh. The builder
 tenants' partitions definition (see ``definitions.py``).
 """
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -100,9 +99,10 @@ def warehouse_models_asset(partitions: PartitionsDefinition):
         session = tenant.session(context)
         session.publish()
         warehouse = session.paths.warehouse
-        as_of = tenant.load(context).as_of
+        t = tenant.load(context)
+        as_of = t.as_of
         fingerprint = fingerprint_for(as_of)
-        plan = plan_build(warehouse, session.tenant, fingerprint, today=None if as_of else dt.date.today())
+        plan = plan_build(warehouse, session.tenant, fingerprint, today=None if as_of else t.reporting_date)
         context.log.info(f"dbt: {plan.mode} ({plan.reason})")
         if plan.mode == "skip":
             yield from _unchanged(context, plan.reason)

@@ -471,7 +471,11 @@ def cmd_run(args) -> int:
             result = run_refresh(tenant.slug, load_id, instance, log_level=progress.log_level, wait=args.wait)
         if result.success:
             ended = run_history.last_run(session.paths)
-            run_stamp.remember(tenant, load_id, str(ended["finished_at"]) if ended else "", started_from)
+            try:
+                run_stamp.remember(tenant, load_id, str(ended["finished_at"]) if ended else "", started_from)
+            except OSError as exc:      # the stamp only saves the next quiet night a Dagster run
+                print(f"pccw: warning: the run's stamp could not be written ({exc}); the next run runs every "
+                      "step", file=sys.stderr)
 
     from dagster_project.extract.ingest import raw_row_counts
 

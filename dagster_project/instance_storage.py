@@ -55,7 +55,8 @@ class EngineKeepingSqliteEventLogStorage(SqliteEventLogStorage):
             engine = self._engines.get(shard)
             if engine is None:
                 engine = create_engine(self.conn_string_for_shard(shard),
-                                       connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+                                       connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                                                     "check_same_thread": False})
                 event.listen(engine, "connect", _checkpoint_every_commit)
                 if shard not in self._initialized_dbs:
                     self._initdb(engine)

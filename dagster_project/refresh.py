@@ -3,10 +3,10 @@
 ``plan_build`` decides what dbt must do: everything when the dbt project (or the reporting
 date set in tenant.yml) changed since the last successful build; only the models downstream of raw
 tables that received files since then and, for a tenant that reports as of today, of the models
-that read the reporting date when the last build was on another day; or nothing at all. ``building_copy``/``publish`` give safe failure:
-dbt builds a copy of the warehouse, and only a successful build replaces the file readers use,
-in one atomic rename (``warehouse.publish_file``, which refuses to replace a file that changed
-since the copy was made). A run killed midway leaves the last good warehouse untouched. All of
+that read the reporting date when the last build was on another day; or nothing at all.
+``building_copy``/``publish`` give safe failure: dbt builds a copy of the warehouse, and only a
+successful build replaces the file readers use, in one atomic rename (``warehouse.publish_file``,
+which refuses to replace a file that changed since the copy was made). A run killed midway leaves the last good warehouse untouched. All of
 this happens under the tenant's run lock (``warehouse.writing``), after what the run landed was
 published, so the copy dbt builds holds every landed row.
 """

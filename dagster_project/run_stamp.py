@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -35,12 +36,14 @@ CODE = ((settings.REPO_ROOT / "dagster_project", (".py", ".html", ".css", ".yml"
         (settings.REPORTS_DIR / "templates", None), (settings.EXPECTATIONS_DIR, None))
 CODE_FILES = (settings.DBT_DIR / "dbt_project.yml", settings.DBT_DIR / "profiles.yml")
 # The libraries whose version can change a figure or a rendered file.
-LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great-expectations", "openpyxl",
-             "xhtml2pdf", "jinja2", "pccw")
-SKIPPED_DIRS = {"__pycache__", "target", "logs", "dbt_packages"}
+LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great-expectations", "pandas", "numpy",
+             "openpyxl", "xhtml2pdf", "jinja2", "pccw")
+# Folders of the code that are not code (byte-code, dbt's output).
+NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages"}
 
 
 def stamp_path(paths: TenantPaths) -> Path:
+    """Where the tenant's stamp is kept, beside its warehouse."""
     return paths.root / "run_stamp.json"
 
 
@@ -52,6 +55,7 @@ class Inputs:
     rest: str
 
     def digest(self) -> str:
+        """The whole as one sha256, as the stamp keeps it."""
         digest = hashlib.sha256(self.rest.encode())
         for path, size, mtime in sorted(self.files):
             digest.update(f"{path}\0{size}\0{mtime}\n".encode())
@@ -72,7 +76,7 @@ def inputs(tenant: Tenant) -> Inputs:
                       for path, size, mtime in _listing(root, skip=inbox if root == tenant.folder else None))
     digest = hashlib.sha256()
     for folder, suffixes in CODE:
-        for path, _, _ in _listing(folder):
+        for path, _, _ in _listing(folder, skip_names=NOT_CODE):
             if suffixes is None or path.endswith(suffixes):
                 digest.update(f"code {folder.name}/{path}\n".encode())
                 digest.update((folder / path).read_bytes())
@@ -85,7 +89,7 @@ def inputs(tenant: Tenant) -> Inputs:
             digest.update(f"{name}=={metadata.version(name)}\n".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{name} absent\n".encode())
-    digest.update(f"reporting date {tenant.reporting_date.isoformat()}\n".encode())
+    digest.update(f"python {sys.version}\nreporting date {tenant.reporting_date.isoformat()}\n".encode())
     return Inputs(files, digest.hexdigest())
 
 
@@ -108,9 +112,10 @@ def quiet_since(tenant: Tenant, now: Inputs) -> dict | None:
         stamp = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    if stamp.get("inputs") != now.digest() or stamp.get("outputs") != outputs_digest(tenant):
+    if not isinstance(stamp, dict) or stamp.get("inputs") != now.digest() \
+            or stamp.get("outputs") != outputs_digest(tenant):
         return None
-    return stamp
+    return {"load_id": stamp.get("load_id") or "?", "finished_at": stamp.get("finished_at") or "?"}
 
 
 def forget(tenant: Tenant) -> None:
@@ -128,22 +133,33 @@ def remember(tenant: Tenant, load_id: str, finished_at: str, started_from: Input
     temporary.replace(path)
 
 
-def _listing(root: Path, skip: Path | None = None) -> list[tuple[str, int, int]]:
-    """Every file under ``root`` (relative path, size, mtime in ns), sorted; none when it is absent."""
+def _listing(root: Path, skip: Path | None = None,
+             skip_names: frozenset | set = frozenset()) -> list[tuple[str, int, int]]:
+    """Every file under ``root`` (relative path, size, mtime in ns), sorted; none when it is absent.
+    Linked folders are followed, as landing follows them, each real folder once; a file gone while
+    the folder is read is left out (the next run sees what is there then)."""
     found = []
+    seen: set[Path] = set()
 
     def walk(folder: Path, prefix: str) -> None:
+        real = folder.resolve()
+        if real in seen or (skip is not None and real == skip):
+            return
+        seen.add(real)
         try:
             entries = list(os.scandir(folder))
         except (FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIPPED_DIRS and (skip is None or Path(entry.path).resolve() != skip):
-                    walk(Path(entry.path), f"{prefix}{entry.name}/")
-            elif entry.is_file():
-                stat = entry.stat()
-                found.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+            try:
+                if entry.is_dir():
+                    if entry.name not in skip_names:
+                        walk(Path(entry.path), f"{prefix}{entry.name}/")
+                elif entry.is_file():
+                    stat = entry.stat()
+                    found.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+            except FileNotFoundError:
+                continue
 
     walk(root, "")
     return sorted(found)

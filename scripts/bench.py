@@ -176,10 +176,12 @@ def demo_floor(n: int, warehouse: Path, env: dict[str, str]) -> dict:
     database = folder / "floor.duckdb"
     subprocess.run(floor_dbt("parse", database), check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     database.unlink(missing_ok=True)
-    return measure([sys.executable, __file__, "_demo_floor", str(folder)], env, f"demo floor plain load and dbt build {n}")
+    return measure([sys.executable, __file__, "_demo_floor", str(folder)], env,
+                   f"demo floor plain load and dbt build {n}")
 
 
 def floor_dbt(command: str, database: Path) -> list[str]:
+    """The floor's dbt command on ``database``, with its own target folder (so its parse is kept)."""
     from dagster_project.dbt_project import DATA_BUILD_ARGS, dbt_executable, dbt_vars
     from dagster_project.settings import DBT_DIR
     from dagster_project.tenants import load_tenant

@@ -208,6 +208,20 @@ def test_cli_run_reports_quarantined_files_and_exits_3(demo_copy, monkeypatch, c
     assert_the_next_run_is_a_quiet_one(tenant)
 
 
+def test_the_stamp_takes_a_file_the_run_moved_away_as_seen_but_not_one_added_or_changed_while_it_ran():
+    from dagster_project.run_stamp import Inputs
+
+    started = Inputs(frozenset({("inbox/a.csv", 10, 1), ("inbox/bad.csv", 5, 1)}), "code")
+    moved = Inputs(frozenset({("inbox/a.csv", 10, 1)}), "code")
+    assert started.after_run(moved) == moved                 # the run quarantined bad.csv out of the inbox
+    added = Inputs(frozenset({("inbox/a.csv", 10, 1), ("inbox/bad.csv", 5, 1), ("inbox/new.csv", 3, 2)}), "code")
+    assert started.after_run(added) == started               # new.csv arrived mid-run: not landed, not seen
+    touched = Inputs(frozenset({("inbox/a.csv", 11, 2)}), "code")
+    assert started.after_run(touched) == started
+    assert started.after_run(Inputs(moved.files, "other code")) == started
+    assert started.digest() != moved.digest() and started.digest() == Inputs(started.files, "code").digest()
+
+
 def _outputs(tenant) -> dict:
     files = [TenantPaths.for_tenant(tenant.slug).warehouse, *(settings.reports_out() / tenant.slug).rglob("*")]
     return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.is_file()}

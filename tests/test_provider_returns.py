@@ -279,6 +279,8 @@ def test_the_checks_reuse_each_returns_result_from_its_screen_and_find_what_the_
         whole = checks.judge(suite, all_cells + broken)
         reused, found = checks.judge_by_return(suite, suite_key(suite), with_broken, kept, slipped)
         assert list(found) == [(suite_key(suite), "sha-broken")]
+        if suite.name == "provider_return_counts":
+            assert [f["cell"] for f in found[(suite_key(suite), "sha-broken")]] == [broken[at][2]]
         assert {k: reused[k] for k in ("passed", "failures", "critical_failures", "returns_checked")} == \
             {k: whole[k] for k in ("passed", "failures", "critical_failures", "returns_checked")}, suite.name
         assert sorted(reused["examples"].splitlines()) == sorted(whole["examples"].splitlines()) or whole["failures"] > 20
@@ -288,6 +290,23 @@ def test_the_checks_reuse_each_returns_result_from_its_screen_and_find_what_the_
         assert again == checks.judge_by_return(suite, suite_key(suite), landed, kept, [])[0]
         assert list(found) == [(suite_key(suite), forgotten)] and found[(suite_key(suite), forgotten)] == kept[forgotten]
     assert warned > 0           # the broken count is found, so the comparison means something
+
+
+def test_kept_results_replace_those_of_an_earlier_suite_and_an_old_warehouse_has_none():
+    import duckdb
+
+    from dagster_project.checks.suites import keep_results, kept_results
+    from dagster_project.meta import ensure_meta
+
+    con = duckdb.connect()
+    assert kept_results(con, "provider_return_counts:new") == {}     # a warehouse from before the table
+    ensure_meta(con)
+    keep_results(con, {("provider_return_counts:old", "s1"): [{"cell": "C4"}],
+                       ("provider_return_money:x", "s1"): []})
+    keep_results(con, {("provider_return_counts:new", "s2"): []})
+    assert kept_results(con, "provider_return_counts:old") == {}     # the suite changed: its old results go
+    assert kept_results(con, "provider_return_counts:new") == {"s2": []}
+    assert kept_results(con, "provider_return_money:x") == {"s1": []}
 
 
 # --- Template PQR-2025.1: the Immediate Justice sheet, new service users, the counting rule, and the

@@ -188,29 +188,39 @@ def test_the_dbt_step_starts_dbt_without_asking_its_version_or_loading_the_proje
     assert started == []
 
 
-def test_a_tenant_reporting_as_of_today_rebuilds_its_date_dependent_models_on_a_new_day(tmp_path):
+def test_a_tenant_reporting_as_of_today_rebuilds_its_date_dependent_models_on_a_new_day(tmp_path, monkeypatch):
     """With no as_of in tenant.yml the reporting date is today: due and overdue returns, the forward plan and
     closed years move with it, so a build on a new day rebuilds the models that read the date (and what reads
     them) even when no file landed. A tenant with an as_of, or a second run the same day, builds nothing."""
+    import time
+
     from dagster_project.refresh import DATED_SELECTOR, plan_build, unaffected_nodes
     from dagster_project.warehouse import open_writer_at
 
     file = tmp_path / "warehouse.duckdb"
     con = open_writer_at(file)
-    built = dt.datetime(2026, 3, 9, 23, 30)        # UTC, as publish() records it
+    built = dt.datetime(2026, 7, 9, 23, 30)        # UTC, as publish() records it: 00:30 on the 10th in London
     con.execute("insert into meta.build_state values ('t', 'fp', ?, 'L1')", [built])
     con.close()
-    built_on = built.replace(tzinfo=dt.timezone.utc).astimezone().date()
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        built_on = dt.date(2026, 7, 10)                 # the local date, as today and DuckDB's current_date are
 
-    assert plan_build(file, "t", "fp").mode == "skip"                                   # as_of set in tenant.yml
-    assert plan_build(file, "t", "fp", today=built_on).mode == "skip"                   # same day
-    plan = plan_build(file, "t", "fp", today=built_on + dt.timedelta(days=1))
-    assert plan.mode == "changed" and plan.selectors == (DATED_SELECTOR,)
-    assert "the reporting date is today" in plan.reason
-    left_alone = set(unaffected_nodes(plan.selectors))
-    for model in ("provider_returns_due", "forward_plan", "int_ledger_months_covered", "commissioned_services",
-                  "funding_position", "rpt_reporting_periods"):
-        assert model not in left_alone, model
-    for model in ("stg_finance__ledger_lines", "int_ledger_spend_allocated", "spend_by_priority", "edi_representation"):
-        assert model in left_alone, model
-    assert plan_build(file, "t", "other").mode == "full"
+        assert plan_build(file, "t", "fp").mode == "skip"                                   # as_of set in tenant.yml
+        assert plan_build(file, "t", "fp", today=built_on).mode == "skip"                   # same day
+        assert plan_build(file, "t", "fp", today=built.date()).mode == "changed"    # the UTC date is not the day
+        plan = plan_build(file, "t", "fp", today=built_on + dt.timedelta(days=1))
+        assert plan.mode == "changed" and plan.selectors == (DATED_SELECTOR,)
+        assert "the reporting date is today" in plan.reason
+        left_alone = set(unaffected_nodes(plan.selectors))
+        for model in ("provider_returns_due", "forward_plan", "int_ledger_months_covered", "commissioned_services",
+                      "funding_position", "rpt_reporting_periods"):
+            assert model not in left_alone, model
+        for model in ("stg_finance__ledger_lines", "int_ledger_spend_allocated", "spend_by_priority",
+                      "edi_representation"):
+            assert model in left_alone, model
+        assert plan_build(file, "t", "other").mode == "full"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -23,7 +23,8 @@ from pathlib import Path
 from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue,
                      PartitionsDefinition, asset_check)
 
-from dagster_project.checks.suites import Suite, failure_record, load_suites, run_suite, suite_key
+from dagster_project.checks.suites import (Suite, failure_record, keep_results, kept_results, load_suites, run_suite,
+                                           suite_key)
 from dagster_project.extract.provider_returns import TABLE
 from dagster_project.resources import TenantResource
 from dagster_project.warehouse import current, open_reader_at, writing
@@ -74,9 +75,7 @@ def record_verdict(tenant: str, name: str, key: str, verdict: dict, kept: dict |
         try:
             con.execute("insert or replace into meta.asset_check_verdicts values (?, ?, ?, current_timestamp)",
                         [name, key, json.dumps(verdict)])
-            if kept:
-                con.executemany("insert or replace into meta.return_suite_results (suite_key, sha256, failures) "
-                                "values (?, ?, ?)", [[k, sha, json.dumps(f)] for (k, sha), f in kept.items()])
+            keep_results(con, kept or {})
         finally:
             con.close()
 
@@ -126,8 +125,7 @@ def suite_check(suite: Suite, partitions: PartitionsDefinition):
             elif verdict is None:
                 landed = con.execute(f"""select distinct _source_sha256, _source_file from raw.{TABLE}
                                          order by _source_file, _source_sha256""").fetchall()
-                kept = {sha: json.loads(failures) for sha, failures in con.execute(
-                    "select sha256, failures from meta.return_suite_results where suite_key = ?", [by_return]).fetchall()}
+                kept = kept_results(con, by_return)
                 missing = [sha for sha, _ in landed if sha not in kept]
                 cell_rows = read_cells(con, missing) if missing else []
         finally:

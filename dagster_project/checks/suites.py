@@ -59,15 +59,21 @@ ROW_WISE = frozenset({"expect_column_pair_values_a_to_be_greater_than_b", "expec
 
 
 def suite_key(suite: Suite) -> str | None:
-    """What one return's result under ``suite`` depends on besides the return: the suite and the code
-    that builds its frame and runs it. None when the suite has an expectation that is not row-wise."""
-    from dagster_project.returns import frames
+    """What one return's result under ``suite`` depends on besides the return: the suite, the code that
+    builds its frame and runs it, and the libraries that compute it. None when an expectation is not
+    row-wise, or passes on a share of rows (``mostly``), which depends on the other returns' rows."""
+    from importlib import metadata
 
-    if any(e["type"] not in ROW_WISE for e in suite.document["expectations"]):
+    from dagster_project.returns import frames, template
+
+    expectations = suite.document["expectations"]
+    if any(e["type"] not in ROW_WISE or e.get("kwargs", {}).get("mostly", 1) != 1 for e in expectations):
         return None
     digest = hashlib.sha256(json.dumps(suite.document, sort_keys=True).encode())
-    for path in (Path(frames.__file__), Path(__file__)):
+    for path in (Path(frames.__file__), Path(template.__file__), Path(__file__)):
         digest.update(path.read_bytes())
+    for library in ("great-expectations", "pandas"):
+        digest.update(f"{library}=={metadata.version(library)}".encode())
     return f"{suite.name}:{digest.hexdigest()}"
 
 
@@ -76,6 +82,28 @@ def failure_record(failure: Failure) -> dict:
     row = failure.row
     return {"file": row.get("file"), "sheet": row.get("sheet"), "cell": row.get("cell"), "rule": failure.rule,
             "severity": failure.severity}
+
+
+def keep_results(con, results: dict[tuple[str, str], list[dict]]) -> None:
+    """Keep returns' failures by (suite_key, sha256) in ``meta.return_suite_results``, and let go of those
+    kept under an earlier key of the same suite (its suite or code has changed since)."""
+    if not results:
+        return
+    con.executemany("insert or replace into meta.return_suite_results (suite_key, sha256, failures) values (?, ?, ?)",
+                    [[key, sha, json.dumps(failures)] for (key, sha), failures in results.items()])
+    for key in {key for key, _ in results}:
+        con.execute("""delete from meta.return_suite_results
+                       where starts_with(suite_key, ?) and suite_key <> ?""", [key.split(":")[0] + ":", key])
+
+
+def kept_results(con, key: str) -> dict[str, list[dict]]:
+    """The failures kept under ``key``, by sha256 (none in a warehouse from before they were kept)."""
+    exists = con.execute("""select 1 from duckdb_tables()
+                            where schema_name = 'meta' and table_name = 'return_suite_results'""").fetchone()
+    if not exists:
+        return {}
+    return {sha: json.loads(failures) for sha, failures in con.execute(
+        "select sha256, failures from meta.return_suite_results where suite_key = ?", [key]).fetchall()}
 
 
 @lru_cache(maxsize=1)

@@ -10,11 +10,11 @@ column labels the provider saw.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.checks.suites import keep_results
 from dagster_project.extract.landing import Provenance
 from dagster_project.extract.workbooks import insert_rows
 from dagster_project.returns.feedback import write_feedback
@@ -89,10 +89,7 @@ class ReturnScreen:
             stem = f"{prov.loaded_at:%Y%m%dT%H%M%S}-{prov.sha256[:8]}__{path.name}"
             feedback = write_feedback(verdict, path, folder, stem)[0]
         self._record(con, verdict, prov.sha256, prov.load_id, feedback)
-        if verdict.suite_results:
-            con.executemany("insert or replace into meta.return_suite_results (suite_key, sha256, failures) "
-                            "values (?, ?, ?)", [[key, prov.sha256, json.dumps(records)]
-                                                 for key, records in verdict.suite_results.items()])
+        keep_results(con, {(key, prov.sha256): records for key, records in verdict.suite_results.items()})
 
     def _record(self, con, verdict, sha: str, load_id: str, feedback: Path | None) -> None:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
