@@ -60,6 +60,19 @@ FILE_LOG_ARGS = ["--log-level-file", "info"]
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 
 
+def project_fingerprint(extra: str = "") -> str:
+    """The dbt project's files (``PROJECT_PARTS``) by name and content, and ``extra``, as one sha256."""
+    digest = hashlib.sha256(extra.encode())
+    files = []
+    for part in PROJECT_PARTS:
+        path = settings.DBT_DIR / part
+        files += [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    for path in sorted(files):
+        digest.update(str(path.relative_to(settings.DBT_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def tenant_project(root: Path) -> Path:
     """The dbt project as a tenant's refresh runs it: ``<root>/dbt_project``, which links to the
     project's files and has a profile of its own naming the tenant's build copy by a relative path

@@ -13,12 +13,12 @@ published, so the copy dbt builds holds every landed row.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project import settings
+from dagster_project.dbt_project import project_fingerprint
 from dagster_project.extract.families import BY_NAME
 from dagster_project.warehouse import copy_published, open_reader_at, open_writer_at, publish_file
 
@@ -88,17 +88,6 @@ def report_models_in_order() -> list[tuple[str, str]]:
     for uid in sorted(wanted):
         visit(uid)
     return [(manifest["nodes"][uid]["fqn"][1], manifest["nodes"][uid]["name"]) for uid in ordered]
-
-
-def project_fingerprint(extra: str = "") -> str:
-    digest = hashlib.sha256(extra.encode())
-    files = [settings.DBT_DIR / "dbt_project.yml"]
-    for folder in ("models", "macros", "seeds", "tests"):
-        files += [p for p in (settings.DBT_DIR / folder).rglob("*") if p.is_file()]
-    for path in sorted(files):
-        digest.update(str(path.relative_to(settings.DBT_DIR)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def plan_build(warehouse: Path, tenant: str, fingerprint: str, today: dt.date | None = None) -> BuildPlan:

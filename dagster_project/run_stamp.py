@@ -26,15 +26,16 @@ from importlib import metadata
 from pathlib import Path
 
 from dagster_project import settings
+from dagster_project.dbt_project import project_fingerprint
 from dagster_project.settings import TenantPaths
 from dagster_project.tenants import Tenant
 
-# What the code of a run is: these folders of the repository, by content.
+# What the code of a run is: these folders of the repository, by content, with the dbt project
+# (dbt_project.project_fingerprint, as the refresh compares it) and its profile.
 CODE = ((settings.REPO_ROOT / "dagster_project", (".py", ".html", ".css", ".yml", ".json", ".j2")),
-        (settings.DBT_DIR / "models", None), (settings.DBT_DIR / "macros", None), (settings.DBT_DIR / "seeds", None),
-        (settings.DBT_DIR / "tests", None), (settings.REPORTS_DIR / "packs", None),
-        (settings.REPORTS_DIR / "templates", None), (settings.EXPECTATIONS_DIR, None))
-CODE_FILES = (settings.DBT_DIR / "dbt_project.yml", settings.DBT_DIR / "profiles.yml")
+        (settings.REPORTS_DIR / "packs", None), (settings.REPORTS_DIR / "templates", None),
+        (settings.EXPECTATIONS_DIR, None))
+CODE_FILES = (settings.DBT_DIR / "profiles.yml",)
 # The libraries whose version can change a figure or a rendered file.
 LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great-expectations", "pandas", "numpy",
              "openpyxl", "xhtml2pdf", "jinja2", "pccw")
@@ -74,7 +75,7 @@ def inputs(tenant: Tenant) -> Inputs:
     files = frozenset((f"inbox/{path}" if root == inbox else f"folder/{path}", size, mtime)
                       for root in (tenant.folder, inbox)
                       for path, size, mtime in _listing(root, skip=inbox if root == tenant.folder else None))
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"dbt {project_fingerprint()}\n".encode())
     for folder, suffixes in CODE:
         for path, _, _ in _listing(folder, skip_names=NOT_CODE):
             if suffixes is None or path.endswith(suffixes):
