@@ -6,9 +6,10 @@ tables that received files since then and, for a tenant that reports as of today
 that read the reporting date when the last build was on another day; or nothing at all.
 ``building_copy``/``publish`` give safe failure: dbt builds a copy of the warehouse, and only a
 successful build replaces the file readers use, in one atomic rename (``warehouse.publish_file``,
-which refuses to replace a file that changed since the copy was made). A run killed midway leaves the last good warehouse untouched. All of
-this happens under the tenant's run lock (``warehouse.writing``), after what the run landed was
-published, so the copy dbt builds holds every landed row.
+which refuses to replace a file that changed since the copy was made). A run killed midway leaves
+the last good warehouse untouched. All of this happens under the tenant's run lock
+(``warehouse.writing``), after what the run landed was published, so the copy dbt builds holds every
+landed row.
 """
 from __future__ import annotations
 

@@ -84,10 +84,15 @@ def judge(suite: Suite, cell_rows: list[tuple]) -> dict:
     """Run the suite over the landed cells (``read_cells``) and say what it found."""
     cells = fr.cells_frame(cell_rows)
     failures = run_suite(suite, fr.BUILDERS[suite.frame](cells, suite.parameters))
-    critical = [f for f in failures if f.severity == "critical"]
-    examples = "\n".join(f"- {f.row['file']} {f.row['sheet']}!{f.row['cell']}: {f.rule}" for f in failures[:20])
+    return _verdict([failure_record(f) for f in failures], int(cells["file"].nunique()) if len(cells) else 0)
+
+
+def _verdict(failures: list[dict], returns_checked: int) -> dict:
+    """A check's verdict from its failures (``suites.failure_record``), as recorded and shown."""
+    critical = [f for f in failures if f["severity"] == "critical"]
+    examples = "\n".join(f"- {f['file']} {f['sheet']}!{f['cell']}: {f['rule']}" for f in failures[:20])
     return {"passed": not failures, "failures": len(failures), "critical_failures": len(critical),
-            "returns_checked": int(cells["file"].nunique()) if len(cells) else 0, "examples": examples or "none"}
+            "returns_checked": returns_checked, "examples": examples or "none"}
 
 
 def judge_by_return(suite: Suite, key: str, landed: list[tuple[str, str]], kept: dict[str, list[dict]],
@@ -102,11 +107,7 @@ def judge_by_return(suite: Suite, key: str, landed: list[tuple[str, str]], kept:
             record["file"], sha = record["file"].split("\0")
             found[sha].append(record)
     failures = [f for sha, _ in landed for f in (kept[sha] if sha in kept else found[sha])]
-    critical = [f for f in failures if f["severity"] == "critical"]
-    examples = "\n".join(f"- {f['file']} {f['sheet']}!{f['cell']}: {f['rule']}" for f in failures[:20])
-    verdict = {"passed": not failures, "failures": len(failures), "critical_failures": len(critical),
-               "returns_checked": len(landed), "examples": examples or "none"}
-    return verdict, {(key, sha): records for sha, records in found.items()}
+    return _verdict(failures, len(landed)), {(key, sha): records for sha, records in found.items()}
 
 
 def suite_check(suite: Suite, partitions: PartitionsDefinition):
